@@ -1,0 +1,196 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A failure to reach or talk to the daemon.
+public struct ClientError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// One keep-alive HTTP/1.1 connection over a Unix domain socket, blocking, for one thread.
+public final class UnixConnection {
+    private var fd: Int32
+    private var buffer: [UInt8] = []
+    private var start = 0
+
+    /// Connects to `socketPath`.
+    public init(socketPath: String) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ClientError("socket(): \(String(cString: strerror(errno)))") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let pathBytes = Array(socketPath.utf8)
+        guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            close(fd)
+            throw ClientError("socket path too long: \(socketPath)")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in raw.copyBytes(from: pathBytes + [0]) }
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        if rc != 0 {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw ClientError("cannot connect to \(socketPath): \(reason) (is ledgerd running? see --socket / LEDGER_SOCKET)")
+        }
+    }
+
+    deinit {
+        if fd >= 0 { close(fd) }
+    }
+
+    /// Sends one request and reads the whole answer.
+    public func send(
+        method: String, path: String, body: [UInt8]? = nil, contentType: String? = nil
+    ) throws -> HTTPAnswer {
+        try writeRequest(method: method, path: path, body: body, contentType: contentType)
+        var answer = try readHead()
+        if let length = answer.headers["content-length"].flatMap(Int.init) {
+            answer.body = try readExactly(length)
+        } else if answer.headers["transfer-encoding"]?.lowercased() == "chunked" {
+            while let chunk = try readChunk() { answer.body += chunk }
+        } else {
+            while let more = try fill() { answer.body += more }
+        }
+        return answer
+    }
+
+    /// Sends one request and hands each body chunk to `onChunk` as it arrives (a streamed answer);
+    /// returns the head once the stream ends or `onChunk` returns false.
+    public func stream(method: String, path: String, onChunk: ([UInt8]) throws -> Bool) throws -> HTTPAnswer {
+        try writeRequest(method: method, path: path, body: nil, contentType: nil)
+        var answer = try readHead()
+        if let length = answer.headers["content-length"].flatMap(Int.init) {
+            answer.body = try readExactly(length)
+            return answer
+        }
+        while let chunk = try readChunk() {
+            if try !onChunk(chunk) { break }
+        }
+        return answer
+    }
+
+    private func writeRequest(method: String, path: String, body: [UInt8]?, contentType: String?) throws {
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: ledgerd\r\n"
+        if let contentType { head += "Content-Type: \(contentType)\r\n" }
+        if let body { head += "Content-Length: \(body.count)\r\n" }
+        head += "\r\n"
+        var bytes = Array(head.utf8)
+        if let body { bytes += body }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ClientError("write to the daemon failed: \(String(cString: strerror(errno)))")
+            }
+            offset += n
+        }
+    }
+
+    private func fill() throws -> [UInt8]? {
+        if start < buffer.count {
+            defer { buffer.removeAll(keepingCapacity: true); start = 0 }
+            return Array(buffer[start...])
+        }
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ClientError("read from the daemon failed: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { return nil }
+            return Array(chunk[0..<n])
+        }
+    }
+
+    private func ensure(_ count: Int) throws {
+        while buffer.count - start < count {
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ClientError("read from the daemon failed: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { throw ClientError("the daemon closed the connection") }
+            if start > 0 {
+                buffer.removeFirst(start)
+                start = 0
+            }
+            buffer += chunk[0..<n]
+        }
+    }
+
+    private func readLine() throws -> String {
+        while true {
+            if let index = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                var line = Array(buffer[start..<index])
+                if line.last == UInt8(ascii: "\r") { line.removeLast() }
+                start = index + 1
+                return String(decoding: line, as: UTF8.self)
+            }
+            try ensure(buffer.count - start + 1)
+        }
+    }
+
+    private func readExactly(_ count: Int) throws -> [UInt8] {
+        try ensure(count)
+        defer { start += count }
+        return Array(buffer[start..<(start + count)])
+    }
+
+    private func readHead() throws -> HTTPAnswer {
+        let statusLine = try readLine()
+        let parts = statusLine.split(separator: " ", maxSplits: 2)
+        guard parts.count >= 2, let status = Int(parts[1]) else {
+            throw ClientError("the daemon answered something that is not HTTP: \(statusLine)")
+        }
+        var headers: [String: String] = [:]
+        while true {
+            let line = try readLine()
+            if line.isEmpty { break }
+            if let colon = line.firstIndex(of: ":") {
+                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingSpaces()
+            }
+        }
+        return HTTPAnswer(status: status, headers: headers, body: [])
+    }
+
+    private func readChunk() throws -> [UInt8]? {
+        let sizeLine = try readLine()
+        guard let size = Int(sizeLine.split(separator: ";").first ?? "", radix: 16) else {
+            throw ClientError("bad chunk size from the daemon")
+        }
+        if size == 0 {
+            _ = try readLine()
+            return nil
+        }
+        let data = try readExactly(size)
+        _ = try readLine()
+        return data
+    }
+}
+
+/// A complete HTTP answer.
+public struct HTTPAnswer: Sendable {
+    public var status: Int
+    /// Header names lower-cased.
+    public var headers: [String: String]
+    public var body: [UInt8]
+
+    public var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+extension Substring {
+    func trimmingSpaces() -> String {
+        var s = self
+        while s.first == " " || s.first == "\t" { s.removeFirst() }
+        while s.last == " " || s.last == "\t" { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,66 @@
+/// The event catalogue (contract section 4).
+public enum EventType: String, Sendable, CaseIterable {
+    case actorRegistered = "actor.registered"
+    case planPublished = "plan.published"
+    case priorityAdopted = "priority.adopted"
+    case priorityDropped = "priority.dropped"
+    case priorityWaived = "priority.waived"
+    case measureLaunched = "measure.launched"
+    case measureAmended = "measure.amended"
+    case measureEnded = "measure.ended"
+    case reportingRequired = "reporting.required"
+    case reportFiled = "report.filed"
+    case coordinationEstablished = "coordination.established"
+    case coordinationEnded = "coordination.ended"
+    case findingRecorded = "finding.recorded"
+    case findingAnswered = "finding.answered"
+    case eventRetracted = "event.retracted"
+
+    /// The kind of subject the type is about; nil for retractions, which take the target's subject.
+    public var kind: SubjectKind? {
+        switch self {
+        case .actorRegistered: .actor
+        case .planPublished, .priorityAdopted, .priorityDropped, .priorityWaived: .plan
+        case .measureLaunched, .measureAmended, .measureEnded, .reportingRequired: .measure
+        case .reportFiled: .report
+        case .coordinationEstablished, .coordinationEnded: .coordination
+        case .findingRecorded, .findingAnswered: .finding
+        case .eventRetracted: nil
+        }
+    }
+
+    /// Whether the type creates its subject.
+    public var isCreation: Bool {
+        switch self {
+        case .actorRegistered, .planPublished, .measureLaunched, .reportFiled, .coordinationEstablished,
+            .findingRecorded:
+            true
+        default: false
+        }
+    }
+
+    /// A one-byte code for compact storage; stable, never reused.
+    public var code: UInt8 { UInt8(EventType.allCases.firstIndex(of: self)!) }
+
+    public init?(code: UInt8) {
+        guard Int(code) < EventType.allCases.count else { return nil }
+        self = EventType.allCases[Int(code)]
+    }
+}
+
+/// Enumerated values of the catalogue.
+public enum Vocabulary {
+    public static let actorKinds = [
+        "federal", "regional", "community", "municipal", "police-zone", "non-profit", "auditor", "research",
+        "parliament",
+    ]
+    public static let planLevels = ["federal", "regional", "community", "zonal", "municipal"]
+    public static let stances = [
+        "prevention", "harm-reduction", "treatment", "social-reintegration", "enforcement",
+        "administrative-enforcement",
+    ]
+    public static let reportKinds = ["monitoring", "evaluation", "audit", "study", "activity"]
+    public static let coordinationForms = ["agreement", "protocol", "steering-committee", "working-group", "informal"]
+    public static let severities = ["info", "minor", "major", "critical"]
+    public static let answerStatuses = ["accepted", "rejected", "implemented"]
+}

@@ -1,0 +1,65 @@
+/// The kinds of subject (contract section 2).
+public enum SubjectKind: String, Sendable, CaseIterable, Comparable {
+    case actor, plan, measure, report, coordination, finding
+
+    public static func < (lhs: SubjectKind, rhs: SubjectKind) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// A subject `KIND/SLUG`.
+public struct Subject: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let kind: SubjectKind
+    public let slug: String
+
+    public init(kind: SubjectKind, slug: String) {
+        self.kind = kind
+        self.slug = slug
+    }
+
+    /// Parses `KIND/SLUG`; nil when the kind is unknown or the slug malformed.
+    public init?(_ text: String) {
+        guard let slash = text.firstIndex(of: "/"), let kind = SubjectKind(rawValue: String(text[..<slash])) else {
+            return nil
+        }
+        let slug = String(text[text.index(after: slash)...])
+        guard Slug.isValid(slug) else { return nil }
+        self.init(kind: kind, slug: slug)
+    }
+
+    public var description: String { "\(kind.rawValue)/\(slug)" }
+
+    public static func < (lhs: Subject, rhs: Subject) -> Bool {
+        Array(lhs.description.utf8).lexicographicallyPrecedes(Array(rhs.description.utf8))
+    }
+}
+
+/// Slugs: `[a-z0-9][a-z0-9-]{0,63}`.
+public enum Slug {
+    public static func isValid(_ text: String) -> Bool {
+        let bytes = text.utf8
+        guard (1...64).contains(bytes.count), let first = bytes.first, isLowerAlnum(first) else { return false }
+        return bytes.allSatisfy { isLowerAlnum($0) || $0 == UInt8(ascii: "-") }
+    }
+
+    private static func isLowerAlnum(_ b: UInt8) -> Bool {
+        (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39)
+    }
+}
+
+/// Event ids: 1 to 128 characters from `!` to `~`.
+public enum EventID {
+    public static func isValid(_ text: String) -> Bool {
+        let bytes = text.utf8
+        return (1...128).contains(bytes.count) && bytes.allSatisfy { $0 >= 0x21 && $0 <= 0x7E }
+    }
+
+    /// A fresh lower-case UUID version 4.
+    public static func random() -> String {
+        var rng = SystemRandomNumberGenerator()
+        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        bytes[6] = bytes[6] & 0x0F | 0x40
+        bytes[8] = bytes[8] & 0x3F | 0x80
+        let hex = bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
+        return hex[0..<4].joined() + "-" + hex[4..<6].joined() + "-" + hex[6..<8].joined() + "-"
+            + hex[8..<10].joined() + "-" + hex[10..<16].joined()
+    }
+}

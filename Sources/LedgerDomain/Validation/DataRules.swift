@@ -1,0 +1,111 @@
+/// Checks an event's `data` against its type's fields: unknown fields, then missing ones
+/// (including an empty amendment), then values, each phase in catalogue order.
+enum DataRules {
+    static func check(_ data: JSONObject, of type: EventType) throws {
+        let fields = type.fields
+        let names = Set(fields.map(\.name))
+        for key in data.keys where !names.contains(key) {
+            throw LedgerError(.unknownField, "\(type.rawValue) has no field \"\(key)\"")
+        }
+        for field in fields {
+            if case .period = field.rule, case .object(let period)? = data[field.name] {
+                for key in period.keys where key != "start" && key != "end" {
+                    throw LedgerError(.unknownField, "\(field.name) has no field \"\(key)\"")
+                }
+            }
+        }
+        for field in fields where field.required && data[field.name] == nil {
+            throw LedgerError(.missingField, "\(type.rawValue) needs \"\(field.name)\"")
+        }
+        if type == .measureAmended && data.isEmpty {
+            throw LedgerError(.missingField, "measure.amended needs at least one field to change")
+        }
+        for field in fields {
+            if case .period = field.rule, case .object(let period)? = data[field.name] {
+                for key in ["start", "end"] where period[key] == nil {
+                    throw LedgerError(.missingField, "\(field.name) needs \"\(key)\"")
+                }
+            }
+        }
+        for field in fields {
+            guard let value = data[field.name] else { continue }
+            try checkValue(value, field: field)
+        }
+    }
+
+    private static func invalid(_ field: FieldSpec, _ what: String) -> LedgerError {
+        LedgerError(.invalidField, "\(field.name) \(what)")
+    }
+
+    private static func checkValue(_ value: JSONValue, field: FieldSpec) throws {
+        switch field.rule {
+        case .text:
+            guard case .string(let s) = value, ValueRules.isText(s) else {
+                throw invalid(field, "must be a non-empty string of at most 10,000 characters without control characters")
+            }
+        case .choice(let options):
+            guard case .string(let s) = value, options.contains(s) else {
+                throw invalid(field, "must be one of: \(options.joined(separator: ", "))")
+            }
+        case .slug:
+            guard case .string(let s) = value, Slug.isValid(s) else {
+                throw invalid(field, "must be a slug ([a-z0-9][a-z0-9-]{0,63})")
+            }
+        case .ref(let kinds):
+            try checkReference(value, kinds: kinds, field: field)
+        case .refList(let kinds, let min):
+            guard case .array(let items) = value, items.count >= min else {
+                throw invalid(field, "must be a list of at least \(min) reference\(min == 1 ? "" : "s")")
+            }
+            var seen = Set<String>()
+            for item in items {
+                try checkReference(item, kinds: kinds, field: field)
+                guard seen.insert(item.stringValue ?? "").inserted else {
+                    throw invalid(field, "lists \(item.stringValue ?? "") twice")
+                }
+            }
+        case .period:
+            guard case .object(let period) = value else { throw invalid(field, "must be an object {start, end}") }
+            guard case .string(let startText) = period["start"]!, let start = TimeParser.parseDateOnly(startText) else {
+                throw invalid(field, "start must be a date YYYY-MM-DD")
+            }
+            guard case .string(let endText) = period["end"]!, let end = TimeParser.parseDateOnly(endText) else {
+                throw invalid(field, "end must be a date YYYY-MM-DD")
+            }
+            guard start.daysSinceEpoch <= end.daysSinceEpoch else { throw invalid(field, "start is after its end") }
+        case .stringList:
+            guard case .array(let items) = value else { throw invalid(field, "must be a list of strings") }
+            var seen = Set<String>()
+            for item in items {
+                guard case .string(let s) = item, ValueRules.isText(s) else {
+                    throw invalid(field, "items must be non-empty strings without control characters")
+                }
+                guard seen.insert(s).inserted else { throw invalid(field, "lists \"\(s)\" twice") }
+            }
+        case .numberMap:
+            guard case .object(let map) = value else { throw invalid(field, "must be an object of name to number") }
+            for (key, item) in map.members {
+                guard ValueRules.isText(key) else { throw invalid(field, "has an empty or malformed name") }
+                guard case .number(let d, _) = item, ValueRules.isNumber(d) else {
+                    throw invalid(field, "\(key) must be a finite number of magnitude at most 2^53")
+                }
+            }
+        case .duration:
+            guard case .string(let s) = value, ReportingPeriod(s) != nil else {
+                throw invalid(field, "must be a duration P<n>D, P<n>W, P<n>M or P<n>Y with n from 1 to 999")
+            }
+        case .eventID:
+            guard case .string(let s) = value, EventID.isValid(s) else {
+                throw invalid(field, "must be an event id (1 to 128 characters from '!' to '~')")
+            }
+        }
+    }
+
+    private static func checkReference(_ value: JSONValue, kinds: [SubjectKind], field: FieldSpec) throws {
+        guard case .string(let s) = value, let subject = Subject(s), kinds.contains(subject.kind) else {
+            let names = kinds.map { $0.rawValue + "/" }.joined(separator: " or ")
+            throw invalid(field, "must reference a \(names) subject")
+        }
+    }
+}
+

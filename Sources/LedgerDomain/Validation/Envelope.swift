@@ -1,0 +1,104 @@
+/// The checked top-level attributes of an event.
+struct Envelope {
+    var type: EventType
+    var subject: Subject
+    var source: Subject
+    var time: Timestamp
+    var expectedVersion: Int?
+
+    /// Checks attribute values in the contract's order: `type`, `subject`, `source`, `time`, the rest.
+    static func check(_ event: JSONObject, now: Timestamp) throws -> Envelope {
+        let type: EventType
+        switch event["type"]! {
+        case .string(let s):
+            guard let t = EventType(rawValue: s) else {
+                throw LedgerError(.unknownType, "unknown event type \"\(s)\"")
+            }
+            type = t
+        default:
+            throw LedgerError(.invalidField, "type must be a string")
+        }
+
+        let subject: Subject
+        switch event["subject"]! {
+        case .null: throw LedgerError(.invalidField, "subject must not be null")
+        case .string(let s):
+            guard let parsed = Subject(s) else {
+                throw LedgerError(.invalidSubject, "subject \"\(s)\" is not KIND/SLUG")
+            }
+            if let kind = type.kind, parsed.kind != kind {
+                throw LedgerError(.invalidSubject, "\(type.rawValue) is about a \(kind.rawValue)/ subject, not \(s)")
+            }
+            subject = parsed
+        default:
+            throw LedgerError(.invalidSubject, "subject must be a string KIND/SLUG")
+        }
+
+        guard case .string(let sourceText) = event["source"]!, let source = Subject(sourceText), source.kind == .actor
+        else { throw LedgerError(.invalidField, "source must be an actor/ subject") }
+
+        let time: Timestamp
+        switch event["time"]! {
+        case .null: throw LedgerError(.invalidField, "time must not be null")
+        case .string(let s):
+            guard let t = TimeParser.parse(s) else {
+                throw LedgerError(.invalidTime, "time \"\(s)\" is not an RFC 3339 date-time or YYYY-MM-DD date")
+            }
+            guard t.seconds <= now.seconds + 86_400 else {
+                throw LedgerError(.invalidTime, "time \(t) is more than 24 hours after the recorded time")
+            }
+            time = t
+        default:
+            throw LedgerError(.invalidTime, "time must be a string")
+        }
+
+        if let v = event["specversion"], v != .string("1.0") {
+            throw LedgerError(.invalidField, "specversion must be \"1.0\"")
+        }
+        if let v = event["datacontenttype"], v != .string("application/json") {
+            throw LedgerError(.invalidField, "datacontenttype must be \"application/json\"")
+        }
+        if let v = event["evidence"] {
+            guard case .array(let items) = v, (1...16).contains(items.count) else {
+                throw LedgerError(.invalidField, "evidence must be a list of 1 to 16 strings")
+            }
+            var seen = Set<String>()
+            for item in items {
+                guard case .string(let s) = item, ValueRules.isText(s, maxLength: 2048) else {
+                    throw LedgerError(.invalidField, "evidence items must be strings of 1 to 2048 characters")
+                }
+                guard seen.insert(s).inserted else {
+                    throw LedgerError(.invalidField, "evidence lists \"\(s)\" twice")
+                }
+            }
+        }
+        var expectedVersion: Int?
+        if let v = event["expectedversion"] {
+            guard case .number(let d, plainInteger: true) = v, d >= 0, d <= 9_007_199_254_740_992 else {
+                throw LedgerError(.invalidField, "expectedversion must be a non-negative integer")
+            }
+            expectedVersion = Int(d)
+        }
+        return Envelope(type: type, subject: subject, source: source, time: time, expectedVersion: expectedVersion)
+    }
+}
+
+/// The contract's value rules for strings and numbers (section 10).
+enum ValueRules {
+    /// Non-empty, at most `maxLength` code points, no control characters but newline and tab.
+    static func isText(_ s: String, maxLength: Int = 10_000) -> Bool {
+        var count = 0
+        for scalar in s.unicodeScalars {
+            count += 1
+            if count > maxLength { return false }
+            let v = scalar.value
+            if (v < 0x20 && v != 0x0A && v != 0x09) || v == 0x7F { return false }
+        }
+        return count > 0
+    }
+
+    /// Finite and of magnitude at most 2^53.
+    static func isNumber(_ d: Double) -> Bool {
+        d.isFinite && abs(d) <= 9_007_199_254_740_992
+    }
+}

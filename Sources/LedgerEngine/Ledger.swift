@@ -1,0 +1,217 @@
+import Foundation
+import LedgerDomain
+import LedgerStore
+import Logging
+import Synchronization
+
+/// The policy ledger: an append-only log of canonical event lines in LMDB with the indexes
+/// validation needs, durable group commit, and the reads the API serves.
+public final class Ledger: Sendable {
+    let env: Environment
+    let tables: LedgerTables
+    public let options: LedgerOptions
+    let logger: Logger
+    private let validator = Validator()
+    private let committer: GroupCommitter?
+    private let state: Mutex<WriterState>
+    private let watchers = Mutex<[UInt64: AsyncStream<UInt64>.Continuation]>([:])
+    private let watcherCounter = Atomic<UInt64>(0)
+
+    struct WriterState {
+        var head: UInt64
+        var lastRecordedMilliseconds: Int64
+    }
+
+    /// Opens (creating unless read-only) the ledger in `options.directory`.
+    public init(options: LedgerOptions, logger: Logger = Logger(label: "ledger")) throws {
+        if !options.readOnly {
+            try FileManager.default.createDirectory(atPath: options.directory, withIntermediateDirectories: true)
+        }
+        var mapSize = options.initialMapSize
+        if let attributes = try? FileManager.default.attributesOfItem(atPath: options.directory + "/data.mdb"),
+            let fileSize = attributes[.size] as? Int
+        {
+            mapSize = max(mapSize, fileSize)
+        }
+        self.env = try Environment(
+            path: options.directory, mapSize: mapSize, databases: LedgerTables.names, readOnly: options.readOnly)
+        self.tables = LedgerTables(env)
+        self.options = options
+        self.logger = logger
+        let tables = self.tables
+        let (head, lastRecorded) = try env.read { txn -> (UInt64, Int64) in
+            guard let last = try txn.last(tables.events) else { return (0, 0) }
+            return (Keys.uint64(from: last.key), Ledger.recordedMilliseconds(of: last.value))
+        }
+        self.state = Mutex(WriterState(head: head, lastRecordedMilliseconds: lastRecorded))
+        if options.readOnly {
+            self.committer = nil
+        } else {
+            let box = ApplyBox()
+            self.committer = GroupCommitter { group in box.apply?(group) }
+            box.apply = { [unowned self] group in self.commitGroup(group) }
+            committer?.start()
+        }
+    }
+
+    /// Answers queued appends and stops the writer; the environment closes when the ledger is released.
+    public func close() {
+        committer?.stop()
+        watchers.withLock { watchers in
+            for continuation in watchers.values { continuation.finish() }
+            watchers.removeAll()
+        }
+    }
+
+    /// The seq of the last stored event (0 when empty).
+    public var head: UInt64 { state.withLock { $0.head } }
+
+    /// Validates and stores `events` atomically; returns once they are synced to disk.
+    /// `batch` says whether the request was an array or NDJSON (its errors then carry an index).
+    public func append(_ events: [JSONValue], batch: Bool, recordedBy: String) async throws -> AppendResult {
+        guard let committer else { throw LedgerError(.forbidden, "the ledger is open read-only") }
+        return try await withCheckedThrowingContinuation { continuation in
+            committer.submit(PendingAppend(events: events, batch: batch, recordedBy: recordedBy, continuation: continuation))
+        }
+    }
+
+    /// A stream of head seqs, one after each commit, until the ledger closes or the stream is dropped.
+    public func headUpdates() -> AsyncStream<UInt64> {
+        let id = watcherCounter.wrappingAdd(1, ordering: .relaxed).newValue
+        let (stream, continuation) = AsyncStream<UInt64>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.watchers.withLock { $0.removeValue(forKey: id) }
+        }
+        watchers.withLock { $0[id] = continuation }
+        return stream
+    }
+
+    /// Size of the data file in use and of the map, in bytes.
+    public var storage: (used: Int, mapSize: Int) { (env.usedBytes, env.mapSize) }
+
+    // MARK: - Writing (writer thread only)
+
+    private func commitGroup(_ group: [PendingAppend]) {
+        var results = process(group)
+        if results == nil {
+            // The map could not grow: apply the requests one by one so only those that do not fit fail.
+            results = group.flatMap { process([$0]) ?? [.failure(Ledger.storageFull)] }
+        }
+        for (request, result) in zip(group, results!) {
+            request.continuation.resume(with: result)
+        }
+        let head = self.head
+        watchers.withLock { watchers in
+            for continuation in watchers.values { continuation.yield(head) }
+        }
+    }
+
+    static let storageFull = LedgerError(
+        .storageFull, "the store is full and cannot grow past its configured maximum (storage.max_map_size)")
+
+    /// Applies and commits a group; nil when the map is full at its maximum size.
+    private func process(_ group: [PendingAppend]) -> [Result<AppendResult, any Error>]? {
+        while true {
+            let start = state.withLock { $0 }
+            let now = max(WallClock.nowMilliseconds(), start.lastRecordedMilliseconds)
+            var results: [Result<AppendResult, any Error>] = []
+            var head = start.head
+            do {
+                try env.write { txn in
+                    for request in group {
+                        do {
+                            let result = try txn.nested { child in
+                                try apply(request, in: child, after: head, nowMilliseconds: now)
+                            }
+                            head = result.size
+                            results.append(.success(result))
+                        } catch let error as LedgerError {
+                            results.append(.failure(error))
+                        }
+                    }
+                }
+                state.withLock { $0 = WriterState(head: head, lastRecordedMilliseconds: now) }
+                return results
+            } catch let error as LMDBError where error.isMapFull {
+                do {
+                    if try env.grow(maximum: options.maximumMapSize) {
+                        logger.notice("map grown", metadata: ["size": "\(env.mapSize)"])
+                        continue
+                    }
+                } catch {
+                    logger.error("map growth failed: \(error)")
+                }
+                return nil
+            } catch {
+                logger.error("append failed: \(error)")
+                let failure = LedgerError(.internalError, "the store failed: \(error)")
+                return group.map { _ in .failure(failure) }
+            }
+        }
+    }
+
+    private func apply(
+        _ request: PendingAppend, in txn: Transaction, after head: UInt64, nowMilliseconds: Int64
+    ) throws -> AppendResult {
+        let state = StoreHeadState(txn: txn, tables: tables)
+        var context = AppendContext(
+            now: Timestamp(seconds: nowMilliseconds.floorDivided(by: 1000)),
+            recorded: WallClock.recordedString(milliseconds: nowMilliseconds),
+            recordedBy: request.recordedBy, seq: head + 1)
+        var entries: [AppendResult.Entry] = []
+        entries.reserveCapacity(request.events.count)
+        for (index, event) in request.events.enumerated() {
+            let outcome: AppendOutcome
+            do {
+                outcome = try validator.validate(event, context: context, head: state)
+            } catch let error as LedgerError {
+                throw error.at(request.batch ? index : nil)
+            }
+            switch outcome {
+            case .duplicate(let stored):
+                entries.append(
+                    .init(
+                        id: event["id"]?.stringValue ?? "", seq: stored.seq, streamVersion: stored.streamVersion,
+                        leafHash: stored.leafHash, duplicate: true))
+            case .accepted(let accepted):
+                try store(accepted, in: txn)
+                entries.append(
+                    .init(
+                        id: accepted.id, seq: accepted.seq, streamVersion: accepted.streamVersion,
+                        leafHash: accepted.leafHash, duplicate: false))
+                context.seq += 1
+            }
+        }
+        return AppendResult(entries: entries, size: context.seq - 1)
+    }
+
+    private func store(_ event: AcceptedEvent, in txn: Transaction) throws {
+        let seqKey = Keys.uint64(event.seq)
+        try txn.put(tables.events, seqKey, event.line, append: true)
+        try txn.put(tables.leaves, seqKey, event.leafHash, append: true)
+        try txn.put(tables.ids, Array(event.id.utf8), seqKey)
+        try txn.put(tables.subjects, Array(event.subject.description.utf8), event.subjectState.encoded())
+        for reference in Set(event.references) {
+            try txn.put(tables.refs, LedgerTables.refKey(reference, seq: event.seq), [UInt8]())
+        }
+        if let retracted = event.retracted {
+            for reference in Set(retracted.references) {
+                try txn.delete(tables.refs, LedgerTables.refKey(reference, seq: retracted.seq))
+            }
+        }
+    }
+
+    static func recordedMilliseconds(of line: [UInt8]) -> Int64 {
+        guard case .object(let object)? = try? JSONParser.parse(line), case .string(let text)? = object["recorded"],
+            let seconds = TimeParser.parse(text)
+        else { return 0 }
+        let fraction = text.split(separator: ".").last.map { Int64($0.dropLast()) ?? 0 } ?? 0
+        return seconds.seconds * 1000 + fraction
+    }
+}
+
+/// Lets the writer thread call back into the ledger without a retain cycle at init time.
+final class ApplyBox: @unchecked Sendable {  // Sendable: set once during `Ledger.init`, before the writer thread starts.
+    var apply: (@Sendable ([PendingAppend]) -> Void)?
+}
+

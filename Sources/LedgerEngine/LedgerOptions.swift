@@ -1,0 +1,20 @@
+/// How a ledger is opened: where, how large its map may grow, and its request limits.
+public struct LedgerOptions: Sendable {
+    /// The directory holding `data.mdb` and `lock.mdb`.
+    public var directory: String
+    /// The map size at open, in bytes.
+    public var initialMapSize: Int
+    /// The largest the map may grow to; past it appends answer `storage-full`.
+    public var maximumMapSize: Int
+    /// Open read-only (offline verification).
+    public var readOnly: Bool
+
+    public init(
+        directory: String, initialMapSize: Int = 64 << 20, maximumMapSize: Int = 64 << 30, readOnly: Bool = false
+    ) {
+        self.directory = directory
+        self.initialMapSize = initialMapSize
+        self.maximumMapSize = max(maximumMapSize, initialMapSize)
+        self.readOnly = readOnly
+    }
+}

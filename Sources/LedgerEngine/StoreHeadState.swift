@@ -1,0 +1,35 @@
+import LedgerDomain
+import LedgerStore
+
+/// The head state read inside a write (or read) transaction.
+struct StoreHeadState: HeadState {
+    let txn: Transaction
+    let tables: LedgerTables
+
+    func subjectState(_ subject: Subject) throws -> SubjectState? {
+        try txn.withValue(tables.subjects, Array(subject.description.utf8)) { try SubjectState(decoding: $0) }
+    }
+
+    func storedEvent(id: String) throws -> StoredEvent? {
+        guard let seqBytes = try txn.get(tables.ids, Array(id.utf8)) else { return nil }
+        return try storedEvent(seq: Keys.uint64(from: seqBytes))
+    }
+
+    func storedEvent(seq: UInt64) throws -> StoredEvent? {
+        let key = Keys.uint64(seq)
+        guard let line = try txn.get(tables.events, key) else { return nil }
+        let hash = try txn.get(tables.leaves, key) ?? []
+        let version = CanonicalFields.streamVersion(line) ?? 0
+        return StoredEvent(seq: seq, streamVersion: version, leafHash: hash, line: line)
+    }
+
+    func hasReferrers(_ subject: Subject) throws -> Bool {
+        let prefix = Array(subject.description.utf8) + [0]
+        var found = false
+        try txn.scan(tables.refs, from: prefix) { key, _ in
+            found = key.count >= prefix.count && key.starts(with: prefix)
+            return false
+        }
+        return found
+    }
+}

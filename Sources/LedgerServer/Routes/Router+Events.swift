@@ -1,0 +1,183 @@
+import LedgerDomain
+import LedgerEngine
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+
+extension Router {
+    static let eventMediaTypes = [
+        "application/json", "application/cloudevents+json", "application/cloudevents-batch+json", "application/x-ndjson",
+    ]
+
+    /// `POST /v1/events`: refusals in the contract's order (media type, body size, JSON, batch
+    /// size, access), then the atomic append; 201 with new events, 200 for repeats only.
+    func postEvents(_ request: Request, grant: Grant) async throws -> Response {
+        guard let media = request.mediaType, Self.eventMediaTypes.contains(media) else {
+            throw LedgerError(
+                .unsupportedMediaType,
+                "send events as \(Self.eventMediaTypes.joined(separator: ", "))" + (request.mediaType.map { ", not \($0)" } ?? ""))
+        }
+        if request.bodyTooLarge {
+            throw LedgerError(.tooLarge, "the body is larger than \(configuration.maxBodyBytes) bytes")
+        }
+        let (events, batch) = try EventBody.parse(request.body, mediaType: media)
+        if events.isEmpty { throw LedgerError(.invalidField, "the batch is empty") }
+        if events.count > configuration.maxBatchEvents {
+            throw LedgerError(.tooLarge, "the batch holds \(events.count) events; the limit is \(configuration.maxBatchEvents)")
+        }
+        if let allowed = grant.sources {
+            for (index, event) in events.enumerated() {
+                let source = event["source"]?.stringValue
+                if source == nil || !allowed.contains(source!) {
+                    throw deny(
+                        request, reason: "source \(source ?? "(none)") is not one this recorder may append for",
+                        index: batch ? index : nil)
+                }
+            }
+        }
+        let result = try await ledger.append(events, batch: batch, recordedBy: request.peer.userName)
+        let entries: [JSONValue] = result.entries.map { entry in
+            var object: JSONObject = [
+                "id": .string(entry.id), "seq": .number(Double(entry.seq), plainInteger: true),
+                "streamversion": .int(entry.streamVersion), "leafhash": .string(Base64.encode(entry.leafHash)),
+            ]
+            if entry.duplicate { object["duplicate"] = .bool(true) }
+            return .object(object)
+        }
+        let body: JSONValue = ["events": .array(entries), "size": .number(Double(result.size), plainInteger: true)]
+        return .json(body, status: result.onlyDuplicates ? .ok : .created)
+    }
+
+    /// `GET /v1/events`: canonical lines as NDJSON; with `follow=true` the stream stays open.
+    func getEvents(_ request: Request) throws -> Response {
+        let after = try Query.unsigned(request.query, "after") ?? 0
+        let limit = try Query.unsigned(request.query, "limit").map(Int.init) ?? 1000
+        guard (1...10_000).contains(limit) else { throw LedgerError(.invalidQuery, "limit must be from 1 to 10000") }
+        let follow = try Query.bool(request.query, "follow") ?? false
+        let subject = request.query["subject"]
+        let type = request.query["type"]
+        if !follow {
+            var body: [UInt8] = []
+            for line in try ledger.lines(after: after, limit: limit, subject: subject, type: type) {
+                body += line
+                body.append(UInt8(ascii: "\n"))
+            }
+            return Response(status: .ok, contentType: "application/x-ndjson", body: .bytes(body))
+        }
+        let ledger = self.ledger
+        return Response(status: .ok, contentType: "application/x-ndjson", body: .stream { write in
+            // A follower ends when the daemon shuts down, so that shutdown never waits on it.
+            try await cancelWhenGracefulShutdown {
+                try await Self.follow(ledger: ledger, after: after, limit: limit, subject: subject, type: type, write: write)
+            }
+        })
+    }
+
+    static func follow(
+        ledger: Ledger, after: UInt64, limit: Int, subject: String?, type: String?, write: BodyWriter
+    ) async throws {
+            let updates = ledger.headUpdates()
+            var position = after
+            while !Task.isCancelled {
+                let head = ledger.head
+                let lines = try ledger.lines(after: position, limit: limit, subject: subject, type: type)
+                if !lines.isEmpty {
+                    var chunk: [UInt8] = []
+                    for line in lines {
+                        chunk += line
+                        chunk.append(UInt8(ascii: "\n"))
+                    }
+                    try await write(chunk)
+                    position = max(position, CanonicalSeq.read(lines.last!) ?? position)
+                    if lines.count == limit { continue }
+                }
+                // The snapshot held everything up to `head`: nothing before it is left to send.
+                position = max(position, head)
+                var moved = false
+                for await next in updates where next > position {
+                    moved = true
+                    break
+                }
+                if !moved { return }
+            }
+    }
+
+    /// `GET /v1/subjects/KIND/SLUG`: the stored events with `retractedby`.
+    func getSubject(_ name: String) throws -> Response {
+        guard let subject = Subject(name), let history = try ledger.history(of: subject) else {
+            throw LedgerError(.notFound, "nothing was ever recorded on \(name)")
+        }
+        let events: [JSONValue] = history.map { item in
+            guard case .object(var object)? = try? JSONParser.parse(item.line) else { return .null }
+            object["retractedby"] = item.retractedBy.map { .string($0) } ?? .null
+            return .object(object)
+        }
+        return .json(["subject": .string(subject.description), "events": .array(events)])
+    }
+}
+
+/// Reads `seq` out of a canonical line.
+enum CanonicalSeq {
+    static func read(_ line: [UInt8]) -> UInt64? {
+        guard case .object(let object)? = try? JSONParser.parse(line), case .number(let seq, _)? = object["seq"] else {
+            return nil
+        }
+        return UInt64(seq)
+    }
+}
+
+/// Splits a request body into events: one object, an array, or NDJSON lines.
+enum EventBody {
+    static func parse(_ body: ByteBuffer, mediaType: String) throws -> (events: [JSONValue], batch: Bool) {
+        let bytes = body.readableBytesView
+        if mediaType == "application/x-ndjson" {
+            var events: [JSONValue] = []
+            for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                do {
+                    events.append(try JSONParser.parse(Array(line)))
+                } catch {
+                    throw LedgerError(.malformedJSON, "line \(events.count + 1) is not JSON: \(error)", index: events.count)
+                }
+            }
+            return (events, true)
+        }
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(Array(bytes))
+        } catch {
+            throw LedgerError(.malformedJSON, "the body is not JSON: \(error)")
+        }
+        switch (value, mediaType) {
+        case (.object, "application/cloudevents-batch+json"):
+            throw LedgerError(.malformedJSON, "application/cloudevents-batch+json takes an array of events")
+        case (.array, "application/cloudevents+json"):
+            throw LedgerError(.malformedJSON, "application/cloudevents+json takes one event object")
+        case (.object, _): return ([value], false)
+        case (.array(let items), _): return (items, true)
+        default: throw LedgerError(.malformedJSON, "the body must be an event object or an array of events")
+        }
+    }
+}
+
+/// Query parameter parsing; a bad value is `invalid-query`.
+enum Query {
+    static func unsigned(_ query: [String: String], _ name: String) throws -> UInt64? {
+        guard let text = query[name] else { return nil }
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let value = UInt64(text),
+            value <= 9_007_199_254_740_992
+        else {
+            throw LedgerError(.invalidQuery, "\(name) must be a non-negative integer")
+        }
+        return value
+    }
+
+    static func bool(_ query: [String: String], _ name: String) throws -> Bool? {
+        guard let text = query[name] else { return nil }
+        switch text {
+        case "true": return true
+        case "false": return false
+        default: throw LedgerError(.invalidQuery, "\(name) must be true or false")
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import LedgerClient
+import LedgerDomain
+
+/// `ledgerctl events`: list stored events, or follow new ones.
+struct EventsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events", abstract: "List stored events in seq order (json: the canonical lines, byte-exact).")
+
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "Only events with seq greater than this.") var after: Int = 0
+    @Option(help: "At most this many events (1 to 10000).") var limit: Int = 1000
+    @Option(help: "Only events on this subject.") var subject: String?
+    @Option(help: "Only events of this type.") var type: String?
+    @Flag(help: "Keep streaming new events as they are committed.") var follow = false
+
+    func run() throws {
+        var path = "/v1/events?after=\(after)&limit=\(limit)"
+        if let subject { path += "&subject=" + LedgerClient.encode(subject) }
+        if let type { path += "&type=" + LedgerClient.encode(type) }
+        let client = options.client()
+        if follow {
+            path += "&follow=true"
+            var pending: [UInt8] = []
+            if options.format == .table { print(EventRow.header) }
+            let answer: HTTPAnswer
+            do {
+                answer = try client.stream(path: path) { chunk in
+                    pending += chunk
+                    while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                        emit(Array(pending[..<newline]))
+                        pending.removeSubrange(...newline)
+                    }
+                    fflush(nil)  // flush every stream: followers read line by line
+                    return true
+                }
+            } catch {
+                printError("ledgerctl: \(error)")
+                throw Exit.unavailable
+            }
+            if !(200..<300).contains(answer.status) { throw Problem.report(answer) }
+            return
+        }
+        let answer = try client.expect(path: path)
+        if options.format == .table { print(EventRow.header) }
+        for line in answer.body.split(separator: UInt8(ascii: "\n")) { emit(Array(line)) }
+    }
+
+    private func emit(_ line: [UInt8]) {
+        if options.format == .json {
+            print(String(decoding: line, as: UTF8.self))
+        } else {
+            print(EventRow.render(line))
+        }
+    }
+}
+
+/// One event as a table row.
+enum EventRow {
+    static let header = Terminal.bold("seq     time                  type                       subject                          source")
+
+    static func render(_ line: [UInt8]) -> String {
+        guard case .object(let e)? = try? JSONParser.parse(line) else { return String(decoding: line, as: UTF8.self) }
+        func s(_ k: String) -> String { e[k]?.stringValue ?? "" }
+        func pad(_ t: String, _ w: Int) -> String { t.count >= w ? t + " " : t + String(repeating: " ", count: w - t.count) }
+        let seq = e["seq"]?.doubleValue.map { String(Int($0)) } ?? ""
+        return pad(seq, 8) + pad(s("time"), 22) + pad(s("type"), 27) + pad(s("subject"), 33) + s("source")
+    }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import LedgerClient
+import LedgerDomain
+
+/// The documented exit codes.
+enum Exit {
+    static let refused = ExitCode(65)
+    static let unavailable = ExitCode(69)
+    static let daemonFailed = ExitCode(70)
+    static let ioError = ExitCode(74)
+}
+
+/// Prints to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+extension LedgerClient {
+    /// Sends and returns the answer when it is 2xx; otherwise prints the problem and exits.
+    func expect(method: String = "GET", path: String, body: [UInt8]? = nil, contentType: String? = nil) throws -> HTTPAnswer {
+        let answer: HTTPAnswer
+        do {
+            answer = try send(method: method, path: path, body: body, contentType: contentType)
+        } catch {
+            printError("ledgerctl: \(error)")
+            throw Exit.unavailable
+        }
+        guard (200..<300).contains(answer.status) else { throw Problem.report(answer) }
+        return answer
+    }
+}
+
+/// A problem answer shown to a person: its code and detail.
+enum Problem {
+    /// Prints the problem and returns the exit code for it.
+    static func report(_ answer: HTTPAnswer, prefix: String = "") -> ExitCode {
+        if case .object(let problem)? = try? JSONParser.parse(answer.body) {
+            let code = problem["code"]?.stringValue ?? "http-\(answer.status)"
+            let detail = problem["detail"]?.stringValue ?? ""
+            let index = problem["index"]?.doubleValue.map { " (batch index \(Int($0)))" } ?? ""
+            printError("ledgerctl: \(prefix)\(code): \(detail)\(index)")
+        } else {
+            printError("ledgerctl: \(prefix)the daemon answered \(answer.status): \(answer.text)")
+        }
+        return answer.status >= 500 ? Exit.daemonFailed : Exit.refused
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import LedgerClient
+import LedgerDomain
+import Testing
+
+@Suite("ledgerctl against a running ledgerd", .serialized)
+struct LedgerctlTests {
+    @Test func importsTheDemoLedgerAndReadsItBack() throws {
+        let daemon = try Daemon()
+        let demo = packageRoot + "/demo/brussels.ndjson"
+        let demoLines = try String(contentsOfFile: demo, encoding: .utf8).split(separator: "\n")
+        var result = try daemon.ctl(["import", demo, "--batch-size", "7"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("\(demoLines.count) stored"))
+        // Importing again stores nothing new: every event is a repeat.
+        result = try daemon.ctl(["import", "-", "--format", "json"], stdin: try Data(contentsOf: URL(fileURLWithPath: demo)))
+        #expect(try json(result.stdout)["duplicates"] == .int(demoLines.count))
+
+        result = try daemon.ctl(["status", "--format", "json"])
+        #expect(try json(result.stdout)["seq"] == .int(demoLines.count))
+        // The demo uses every type of the catalogue.
+        let types = Set(try demoLines.map { try json(String($0))["type"]?.stringValue ?? "" })
+        #expect(types == Set(EventType.allCases.map(\.rawValue)))
+
+        // json output is the canonical lines byte for byte, as curl gets them.
+        result = try daemon.ctl(["events", "--format", "json", "--limit", "10000"])
+        #expect(result.stdout == (try daemon.curl(["http://l/v1/events?limit=10000"]).body))
+
+        result = try daemon.ctl(["history", "measure/gate-consumption-room"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("brx-059"))  // the retraction of the mistaken amendment
+        #expect(!result.stdout.contains("\u{1B}["))  // no colour when not a terminal
+
+        result = try daemon.ctl(["history", "measure/nothing"])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("not-found"))
+        daemon.stop()
+    }
+
+    @Test func aRefusedImportNamesTheLineAndStops() throws {
+        let daemon = try Daemon()
+        let text = [actorEvent("a"), "", actorEvent("b"), actorEvent("a"), actorEvent("c")].joined(separator: "\n")
+        let result = try daemon.ctl(["import", "-", "--batch-size", "2"], stdin: Data(text.utf8))
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("line 4"), "\(result.stderr)")
+        #expect(result.stderr.contains("already-exists"))
+        // The first batch (lines 1 and 3) stays; the refused one changed nothing.
+        #expect(try json(try daemon.ctl(["status", "--format", "json"]).stdout)["seq"] == 2)
+        daemon.stop()
+    }
+
+    @Test func appendFromFlagsAndExitCodes() throws {
+        let daemon = try Daemon()
+        var result = try daemon.ctl([
+            "append", "--type", "actor.registered", "--subject", "actor/x", "--source", "actor/x", "--time", "2024-01-01",
+            "--data", "{\"name\":\"X\",\"kind\":\"research\"}", "--evidence", "https://example.org", "--format", "json",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try json(result.stdout)["size"] == 1)
+        result = try daemon.ctl(["append", "--type", "measure.ended", "--subject", "measure/none", "--source", "actor/x", "--time", "2024-01-01"])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("not-found: measure/none does not exist"))
+        result = try daemon.ctl(["append", "--type", "measure.ended"])
+        #expect(result.status == 64)
+        daemon.stop()
+        result = try daemon.ctl(["status"])
+        #expect(result.status == 69)
+    }
+
+    @Test func followStreamsNewEvents() throws {
+        let daemon = try Daemon()
+        _ = try daemon.ctl(["append", "--file", "-"], stdin: Data(actorEvent("a").utf8))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binDirectory + "/ledgerctl")
+        process.arguments = ["events", "--follow", "--format", "json", "--socket", daemon.socket]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        defer { process.terminate(); process.waitUntilExit() }
+        func readLine() -> String {
+            var bytes: [UInt8] = []
+            while true {
+                let byte = out.fileHandleForReading.readData(ofLength: 1)
+                if byte.isEmpty || byte.first == UInt8(ascii: "\n") { return String(decoding: bytes, as: UTF8.self) }
+                bytes.append(byte.first!)
+            }
+        }
+        #expect(try json(readLine())["subject"] == "actor/a")  // the backlog
+        let r = try daemon.curl(["-H", "content-type: application/json", "-d", actorEvent("b"), "http://l/v1/events"])
+        #expect(r.status == 201)
+        #expect(try json(readLine())["subject"] == "actor/b")  // streamed as it commits
+        // SIGTERM ends the follower and the daemon exits cleanly.
+        #expect(daemon.stop() == 0)
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import LedgerClient
+import LedgerDomain
+import Testing
+
+@Suite("The socket API, driven with curl", .serialized)
+struct SocketAPITests {
+    @Test func appendsReadsAndRefusesWithProblems() throws {
+        let daemon = try Daemon(config: "[limits]\nmax_body_bytes = 4096\nmax_batch_events = 3\n")
+        var r = try daemon.curl(["http://l/v1/health"])
+        #expect(r.status == 200 && r.body == "{\"status\":\"ok\",\"seq\":0}")
+
+        r = try daemon.curl(["-H", "content-type: application/cloudevents+json; charset=utf-8", "-d", actorEvent("a", id: "e1"), "http://l/v1/events"])
+        #expect(r.status == 201)
+        let created = try json(r.body)
+        #expect(created["size"] == 1)
+        #expect(created["events"]?.arrayValue?.first?["seq"] == 1)
+        #expect(created["events"]?.arrayValue?.first?["leafhash"]?.stringValue?.count == 44)
+
+        r = try daemon.curl(["-H", "content-type: application/json", "-d", actorEvent("a", id: "e1"), "http://l/v1/events"])
+        #expect(r.status == 200)
+        #expect(try json(r.body)["events"]?.arrayValue?.first?["duplicate"] == true)
+
+        let problems: [([String], Int, String, Int?)] = [
+            (["-d", actorEvent("b")], 415, "unsupported-media-type", nil),
+            (["-H", "content-type: text/plain", "-d", actorEvent("b")], 415, "unsupported-media-type", nil),
+            (["-H", "content-type: application/json", "-d", String(repeating: " ", count: 5000)], 413, "too-large", nil),
+            (["-H", "content-type: application/json", "-d", "{\"a\":1,\"a\":2}"], 400, "malformed-json", nil),
+            (["-H", "content-type: application/json", "-d", "42"], 400, "malformed-json", nil),
+            (["-H", "content-type: application/cloudevents+json", "-d", "[\(actorEvent("b"))]"], 400, "malformed-json", nil),
+            (["-H", "content-type: application/cloudevents-batch+json", "-d", actorEvent("b")], 400, "malformed-json", nil),
+            (["-H", "content-type: application/json", "-d", "[]"], 422, "invalid-field", nil),
+            (["-H", "content-type: application/json", "-d", "[1,2,3,4]"], 413, "too-large", nil),
+            (["-H", "content-type: application/json", "-d", "[\(actorEvent("b")),7]"], 422, "invalid-field", 1),
+            (["-H", "content-type: application/json", "-d", "[\(actorEvent("b")),\(actorEvent("a"))]"], 409, "already-exists", 1),
+            (["-H", "content-type: application/x-ndjson", "--data-binary", "\(actorEvent("b"))\n\n{oops\n"], 400, "malformed-json", 1),
+            (["-H", "content-type: application/x-ndjson", "--data-binary", "\n\(actorEvent("c"))\n\n\(actorEvent("c"))\n"], 409, "already-exists", 1),
+            (["-H", "content-type: application/json", "-d", actorEvent("a", id: "e1").replacingOccurrences(of: "regional", with: "federal")], 409, "id-conflict", nil),
+            (["-X", "DELETE", "http://l/v1/events"], 405, "method-not-allowed", nil),
+            (["http://l/v1/nothing"], 404, "not-found", nil),
+            (["http://l/v1/subjects/actor/nobody"], 404, "not-found", nil),
+            (["http://l/v1/events?limit=0"], 400, "invalid-query", nil),
+            (["http://l/v1/events?after=-1"], 400, "invalid-query", nil),
+            (["http://l/v1/events?follow=yes"], 400, "invalid-query", nil),
+        ]
+        for (arguments, status, code, index) in problems {
+            let url = arguments.contains(where: { $0.hasPrefix("http://") }) ? [] : ["http://l/v1/events"]
+            let answer = try daemon.curl(arguments + url)
+            #expect(answer.status == status, "\(arguments)")
+            let problem = try json(answer.body)
+            #expect(problem["code"]?.stringValue == code, "\(arguments): \(answer.body)")
+            #expect(problem["status"] == .int(status))
+            #expect(problem["type"] == "about:blank")
+            #expect(problem["detail"]?.stringValue?.isEmpty == false)
+            #expect(problem["index"] == index.map { .int($0) }, "\(arguments)")
+        }
+        // Nothing refused was stored.
+        r = try daemon.curl(["http://l/v1/events"])
+        #expect(r.body.split(separator: "\n").count == 1)
+
+        r = try daemon.curl(["-H", "content-type: application/x-ndjson", "--data-binary", "\(actorEvent("b"))\n\(actorEvent("c"))\n", "http://l/v1/events"])
+        #expect(r.status == 201)
+        r = try daemon.curl(["http://l/v1/events?after=1&limit=1"])
+        #expect(try json(r.body)["subject"] == "actor/b")
+        r = try daemon.curl(["http://l/v1/events?type=actor.registered&subject=actor/c"])
+        #expect(try json(r.body)["seq"] == 3)
+        r = try daemon.curl(["http://l/v1/subjects/actor/a"])
+        let history = try json(r.body)
+        #expect(history["subject"] == "actor/a")
+        #expect(history["events"]?.arrayValue?.first?["retractedby"] == .null)
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func storedLinesAreCanonicalCloudEvents() throws {
+        let daemon = try Daemon()
+        let body = "{\"source\":\"actor/a\",\"type\":\"actor.registered\",\"subject\":\"actor/a\",\"time\":\"2024-01-24T10:00:00.75+01:00\",\"data\":{\"kind\":\"regional\",\"name\":\"Été\"},\"evidence\":[\"https://example.org\"]}"
+        let r = try daemon.curl(["-H", "content-type: application/json", "-d", body, "http://l/v1/events"])
+        #expect(r.status == 201)
+        let line = try daemon.curl(["http://l/v1/events"]).body.trimmingCharacters(in: .newlines)
+        let stored = try json(line)
+        #expect(CanonicalJSON.string(stored) == line)
+        #expect(stored["specversion"] == "1.0")
+        #expect(stored["datacontenttype"] == "application/json")
+        #expect(stored["time"] == "2024-01-24T09:00:00Z")
+        #expect(stored["recordedby"]?.stringValue == (getuid() == 0 ? "root" : NSUserName()))
+        #expect(stored["streamversion"] == 1)
+        #expect(stored["recorded"]?.stringValue?.count == 24)
+        #expect(stored["id"]?.stringValue?.count == 36)
+        daemon.stop()
+    }
+
+    @Test func sigtermStopsCleanlyAndRemovesTheSocket() throws {
+        let daemon = try Daemon()
+        let mode = try FileManager.default.attributesOfItem(atPath: daemon.socket)[.posixPermissions] as? Int
+        #expect(mode == 0o660)
+        #expect(daemon.stop(signal: SIGTERM) == 0)
+        #expect(!FileManager.default.fileExists(atPath: daemon.socket))
+        // Restart on the same state: the log is there.
+        try daemon.start()
+        #expect(try daemon.curl(["http://l/v1/health"]).status == 200)
+        #expect(daemon.stop(signal: SIGINT) == 0)
+    }
+
+    @Test func invalidConfigurationExits78() throws {
+        let bad = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).toml").path
+        try "[server]\nsockets = \"x\"\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: bad) }
+        let result = try run(binDirectory + "/ledgerd", ["--check-config", "--config", bad])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("server.sockets"))
+        let good = try run(binDirectory + "/ledgerd", ["--check-config", "--config", packageRoot + "/config/ledgerd.toml"])
+        #expect(good.status == 0)
+        #expect(good.stdout.contains("origin = \"localhost/ledgerd\""))
+    }
+}

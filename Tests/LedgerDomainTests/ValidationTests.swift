@@ -1,0 +1,205 @@
+import Testing
+
+@testable import LedgerDomain
+
+@Suite("Validation: every rule and problem code")
+struct ValidationTests {
+    @Test func acceptsTheCatalogueAndBuildsTheCanonicalLine() throws {
+        let head = try seededHead()
+        let outcome = try head.append(
+            event("measure.amended", "measure/m", id: "x1", ["baseline": ["visits": 12.50], "indicators": ["visits"]])
+                .with("evidence", ["https://example.org/doc"]).with("specversion", "1.0"))
+        guard case .accepted(let e) = outcome else { Issue.record("expected acceptance"); return }
+        let line = String(decoding: e.line, as: UTF8.self)
+        #expect(
+            line == "{\"data\":{\"baseline\":{\"visits\":12.5},\"indicators\":[\"visits\"]},\"datacontenttype\":\"application/json\","
+                + "\"evidence\":[\"https://example.org/doc\"],\"id\":\"x1\",\"recorded\":\"2026-01-05T10:00:00.000Z\",\"recordedby\":\"tester\","
+                + "\"seq\":5,\"source\":\"actor/a\",\"specversion\":\"1.0\",\"streamversion\":2,\"subject\":\"measure/m\","
+                + "\"time\":\"2024-01-01T00:00:00Z\",\"type\":\"measure.amended\"}")
+        #expect(e.leafHash == Validator.leafHash(e.line))
+        #expect(e.streamVersion == 2)
+    }
+
+    @Test func assignsALowerCaseUUIDv4() throws {
+        let head = MemoryHead()
+        guard case .accepted(let e) = try head.append(event("actor.registered", "actor/a", ["name": "A", "kind": "regional"]))
+        else { Issue.record("expected acceptance"); return }
+        #expect(e.id.count == 36)
+        #expect(e.id == e.id.lowercased())
+        #expect(Array(e.id)[14] == "4")
+    }
+
+    @Test func envelopeErrors() throws {
+        let head = try seededHead()
+        let good = event("measure.ended", "measure/m", ["reason": "done"])
+        #expect(head.code(.array([])) == .invalidField)
+        #expect(head.code(good.with("id", "has space")) == .invalidField)
+        #expect(head.code(good.with("id", .null)) == .invalidField)
+        #expect(head.code(good.with("colour", "red")) == .unknownField)
+        #expect(head.code(good.with("time", nil)) == .missingField)
+        #expect(head.code(good.with("type", 3)) == .invalidField)
+        #expect(head.code(good.with("type", "measure.exploded")) == .unknownType)
+        #expect(head.code(good.with("subject", "measure/Bad")) == .invalidSubject)
+        #expect(head.code(good.with("subject", "plan/p")) == .invalidSubject)
+        #expect(head.code(good.with("subject", .null)) == .invalidField)
+        #expect(head.code(good.with("source", "plan/p")) == .invalidField)
+        #expect(head.code(good.with("time", "yesterday")) == .invalidTime)
+        #expect(head.code(good.with("time", .null)) == .invalidField)
+        #expect(head.code(good.with("time", "2026-01-06T10:00:01Z")) == .invalidTime)
+        #expect(head.code(good.with("specversion", "0.3")) == .invalidField)
+        #expect(head.code(good.with("datacontenttype", "text/plain")) == .invalidField)
+        #expect(head.code(good.with("evidence", [])) == .invalidField)
+        #expect(head.code(good.with("evidence", ["x", "x"])) == .invalidField)
+        #expect(head.code(good.with("expectedversion", 1.5)) == .invalidField)
+        #expect(head.code(good.with("expectedversion", 1e0)) == .invalidField)
+        #expect(head.code(good.with("data", "x")) == .invalidField)
+        #expect(head.code(good.with("source", "actor/nobody")) == .unknownReference)
+        // The 24-hour bound is inclusive.
+        #expect(head.code(good.with("time", "2026-01-06T10:00:00Z")) == nil)
+    }
+
+    @Test func theFirstFailingRuleWins() throws {
+        let head = try seededHead()
+        // unknown attribute beats missing attribute beats attribute values.
+        #expect(head.code(event("nope", "x").with("extra", 1).with("data", nil)) == .unknownField)
+        #expect(head.code(event("nope", "x").with("data", nil)) == .missingField)
+        // type before subject before source before time.
+        #expect(head.code(event("nope", "bad", source: "bad", time: "bad")) == .unknownType)
+        #expect(head.code(event("measure.ended", "bad", source: "bad", time: "bad")) == .invalidSubject)
+        #expect(head.code(event("measure.ended", "measure/m", source: "bad", time: "bad")) == .invalidField)
+        // data: unknown field before missing field before values.
+        #expect(head.code(event("actor.registered", "actor/c", ["nmae": "C", "kind": "nope"])) == .unknownField)
+        #expect(head.code(event("actor.registered", "actor/c", ["kind": "nope"])) == .missingField)
+        // version-conflict before already-exists; not-found before time before creation.
+        #expect(head.code(event("actor.registered", "actor/a", ["name": "A", "kind": "regional"]).with("expectedversion", 0)) == .versionConflict)
+        #expect(head.code(event("measure.ended", "measure/zz", time: "2000-01-01")) == .notFound)
+        #expect(head.code(event("measure.ended", "measure/m", time: "2023-12-31")) == .invalidTime)
+        // unknown-reference: source before fields; fields in catalogue order.
+        #expect(head.code(event("measure.amended", "measure/m", source: "actor/zz", ["owner": "actor/yy"])) == .unknownReference)
+        #expect(head.code(event("measure.amended", "measure/m", ["owner": "actor/yy", "plan": "plan/zz"])) == .unknownReference)
+    }
+
+    @Test func dataValues() throws {
+        let head = try seededHead()
+        func launch(_ data: JSONObject) -> ProblemCode? {
+            var base: JSONObject = ["title": "T", "owner": "actor/a", "stance": "prevention"]
+            for (k, v) in data.members { base[k] = v }
+            return head.code(event("measure.launched", "measure/n\(head.seq)", .init(base.members)))
+        }
+        #expect(launch(["title": ""]) == .invalidField)
+        #expect(launch(["title": .string(String(repeating: "x", count: 10_001))]) == .invalidField)
+        #expect(launch(["title": "a\rb"]) == .invalidField)
+        #expect(launch(["title": "a\u{7F}b"]) == .invalidField)
+        #expect(launch(["title": .null]) == .invalidField)
+        #expect(launch(["stance": "kindness"]) == .invalidField)
+        #expect(launch(["owner": "plan/p"]) == .invalidField)
+        #expect(launch(["owner": "actor/Nope"]) == .invalidField)
+        #expect(launch(["priority": "Drugs"]) == .invalidField)
+        #expect(launch(["indicators": ["a", "a"]]) == .invalidField)
+        #expect(launch(["baseline": ["a": "1"]]) == .invalidField)
+        #expect(launch(["baseline": try JSONParser.parse(Array("{\"a\":9007199254740993}".utf8))]) == .invalidField)
+        #expect(launch(["baseline": try JSONParser.parse(Array("{\"a\":-9007199254740992.0}".utf8))]) == nil)
+        #expect(launch(["baseline": ["a": .number(.infinity, plainInteger: false)]]) == .invalidField)
+        #expect(launch(["indicators": [], "baseline": [:]]) == nil)
+        #expect(head.code(event("measure.amended", "measure/m", [:])) == .missingField)
+        let plan: JSONObject = ["title": "Q", "issuer": "actor/a", "level": "regional"]
+        func publish(_ period: JSONValue) -> ProblemCode? {
+            var data = plan
+            data["period"] = period
+            return head.code(event("plan.published", "plan/q\(head.seq)", data))
+        }
+        #expect(publish(["start": "2024-01-01"]) == .missingField)
+        #expect(publish(["start": "2024-01-01", "end": "2024-12-31", "middle": "x"]) == .unknownField)
+        #expect(publish(["start": "2024-02-30", "end": "2024-12-31"]) == .invalidField)
+        #expect(publish(["start": "2025-01-01", "end": "2024-12-31"]) == .invalidField)
+        #expect(publish(["start": "2024-01-01", "end": "2024-01-01"]) == nil)
+        #expect(head.code(event("reporting.required", "measure/m", ["to": "actor/a", "every": "P01M"])) == .invalidField)
+        #expect(head.code(event("coordination.established", "coordination/c", ["parties": ["actor/a"], "form": "informal"])) == .invalidField)
+        #expect(head.code(event("coordination.established", "coordination/c", ["parties": ["actor/a", "actor/a"], "form": "informal"])) == .invalidField)
+        #expect(head.code(event("report.filed", "report/r", ["title": "R", "filer": "actor/a", "kind": "audit", "covers": ["actor/a"]])) == .invalidField)
+    }
+
+    @Test func repeatsAndIdConflicts() throws {
+        let head = try seededHead()
+        let first = event("measure.amended", "measure/m", time: "2024-02-01", id: "r1", ["title": "T2"])
+        try head.append(first)
+        let seq = head.seq
+        // Same content, time written differently, expectedversion ignored: a repeat.
+        guard case .duplicate(let stored) = try head.append(
+            first.with("time", "2024-02-01T01:00:00+01:00").with("expectedversion", 99))
+        else { Issue.record("expected a repeat"); return }
+        #expect(stored.seq == seq)
+        #expect(head.seq == seq)
+        #expect(head.code(first.with("data", ["title": "T3"])) == .idConflict)
+        // A repeat is judged before any other rule, even on a now-ended measure.
+        try head.append(event("measure.ended", "measure/m", time: "2024-03-01", [:]))
+        if case .duplicate = try head.append(first) {} else { Issue.record("expected a repeat") }
+    }
+
+    @Test func expectedVersion() throws {
+        let head = try seededHead()
+        #expect(head.code(event("measure.amended", "measure/m", ["title": "x"]).with("expectedversion", 2)) == .versionConflict)
+        #expect(head.code(event("measure.amended", "measure/m", ["title": "x"]).with("expectedversion", 1)) == nil)
+        #expect(head.code(event("actor.registered", "actor/new", ["name": "N", "kind": "research"]).with("expectedversion", 0)) == nil)
+    }
+
+    @Test func priorities() throws {
+        let head = try seededHead()
+        #expect(head.code(event("priority.dropped", "plan/p", ["priority": "drugs"])) == .invalidState)
+        #expect(head.code(event("priority.adopted", "plan/p", ["priority": "drugs"])) == nil)
+        #expect(head.code(event("priority.adopted", "plan/p", ["priority": "drugs"])) == .invalidState)
+        #expect(head.code(event("priority.waived", "plan/p", ["priority": "drugs", "justification": "j"])) == .invalidState)
+        #expect(head.code(event("priority.dropped", "plan/p", ["priority": "drugs", "reason": "r"])) == nil)
+        #expect(head.code(event("priority.waived", "plan/p", ["priority": "drugs", "justification": "j"])) == nil)
+        #expect(head.code(event("priority.waived", "plan/p", ["priority": "drugs", "justification": "j"])) == .invalidState)
+        #expect(head.code(event("priority.waived", "plan/p", ["priority": "other"])) == .missingField)
+        // Position follows fold order (time, seq), not arrival: an adoption dated earlier than
+        // the waiver leaves the plan waived, so adopting again is allowed.
+        #expect(head.code(event("priority.adopted", "plan/p", time: "2024-01-01", ["priority": "drugs"])) == nil)
+    }
+
+    @Test func endedSubjects() throws {
+        let head = try seededHead()
+        try head.append(event("measure.ended", "measure/m", [:]))
+        #expect(head.code(event("measure.amended", "measure/m", ["title": "x"])) == .invalidState)
+        #expect(head.code(event("measure.ended", "measure/m", [:])) == .invalidState)
+        #expect(head.code(event("reporting.required", "measure/m", ["to": "actor/a", "every": "P1M"])) == .invalidState)
+        try head.append(event("coordination.established", "coordination/c", ["parties": ["actor/a", "actor/b"], "form": "protocol"]))
+        try head.append(event("coordination.ended", "coordination/c", [:]))
+        #expect(head.code(event("coordination.ended", "coordination/c", [:])) == .invalidState)
+        try head.append(event("finding.recorded", "finding/f", ["auditor": "actor/b", "about": ["measure/m"], "severity": "major", "text": "t"]))
+        #expect(head.code(event("finding.answered", "finding/f", ["by": "actor/a", "response": "r", "status": "accepted"])) == nil)
+        #expect(head.code(event("finding.answered", "finding/f", ["by": "actor/a", "response": "r", "status": "maybe"])) == .invalidField)
+    }
+
+    @Test func retractions() throws {
+        let head = try seededHead()
+        try head.append(event("measure.amended", "measure/m", id: "am", ["title": "x"]))
+        func retract(_ subject: String, _ target: String) -> ProblemCode? {
+            head.code(event("event.retracted", subject, ["target": .string(target), "reason": "mistake"]))
+        }
+        #expect(retract("measure/m", "nope") == .unknownReference)
+        #expect(retract("measure/m", "p") == .unknownReference)  // on another subject
+        #expect(retract("measure/zz", "am") == .notFound)
+        #expect(retract("measure/m", "m") == .invalidState)  // the amendment still stands
+        #expect(retract("measure/m", "am") == nil)
+        #expect(retract("measure/m", "am") == .invalidState)  // already retracted
+        let retraction = head.states[Subject("measure/m")!]!.entries.last!.id
+        #expect(retract("measure/m", retraction) == .invalidState)  // a retraction
+        #expect(retract("plan/p", "p") == .invalidState)  // measure/m refers to plan/p
+        #expect(retract("measure/m", "m") == nil)
+        #expect(head.code(event("measure.amended", "measure/m", ["title": "y"])) == .notFound)
+        // Now nothing refers to plan/p, and the measure may be created anew; its version keeps counting.
+        #expect(retract("plan/p", "p") == nil)
+        #expect(head.code(event("measure.launched", "measure/m", ["title": "M", "owner": "actor/a", "stance": "prevention"]).with("expectedversion", 4)) == nil)
+        #expect(head.states[Subject("measure/m")!]!.streamVersion == 5)
+    }
+
+    @Test func timeBeforeCreationAndLineSize() throws {
+        let head = try seededHead()
+        #expect(head.code(event("measure.amended", "measure/m", time: "2023-12-31T23:59:59Z", ["title": "x"])) == .invalidTime)
+        #expect(head.code(event("measure.amended", "measure/m", time: "2024-01-01T00:00:00Z", ["title": "x"])) == nil)
+        let big = (0..<8).map { JSONValue.string(String(repeating: "\($0)", count: 9_000)) }
+        #expect(head.code(event("measure.amended", "measure/m", ["indicators": .array(big)])) == .tooLarge)
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import LedgerDomain
+import LedgerEngine
+import LedgerStore
+import Testing
+
+/// A fresh temporary directory, removed after `body`.
+func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString.prefix(8))").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    return try await body(path)
+}
+
+func actor(_ slug: String, id: String? = nil, padding: Int = 0) -> JSONValue {
+    var object: JSONObject = [
+        "source": .string("actor/\(slug)"), "type": "actor.registered", "subject": .string("actor/\(slug)"),
+        "time": "2024-01-01", "data": ["name": .string("Actor \(slug)" + String(repeating: "x", count: padding)), "kind": "regional"],
+    ]
+    if let id { object["id"] = .string(id) }
+    return .object(object)
+}
+
+@Suite("The ledger on real LMDB files")
+struct LedgerStoreTests {
+    @Test func survivesReopenWithIndexesIntact() async throws {
+        try await withTemporaryDirectory { dir in
+            do {
+                let ledger = try Ledger(options: LedgerOptions(directory: dir))
+                _ = try await ledger.append([actor("a", id: "x1"), actor("b")], batch: true, recordedBy: "t")
+                ledger.close()
+            }
+            let ledger = try Ledger(options: LedgerOptions(directory: dir))
+            defer { ledger.close() }
+            #expect(ledger.head == 2)
+            // The id index survived: the same event is a repeat, not a new one.
+            let again = try await ledger.append([actor("a", id: "x1")], batch: false, recordedBy: "t")
+            #expect(again.entries.first?.duplicate == true && again.entries.first?.seq == 1)
+            // The head state survived: actor/b exists.
+            await #expect(throws: LedgerError.self) { _ = try await ledger.append([actor("b")], batch: false, recordedBy: "t") }
+            let lines = try ledger.lines(after: 0, limit: 10)
+            #expect(lines.count == 2)
+            for (i, line) in lines.enumerated() {
+                #expect(try ledger.event(seq: UInt64(i + 1))?.leafHash == Validator.leafHash(line))
+            }
+        }
+    }
+
+    @Test func aRefusedBatchChangesNothing() async throws {
+        try await withTemporaryDirectory { dir in
+            let ledger = try Ledger(options: LedgerOptions(directory: dir))
+            defer { ledger.close() }
+            _ = try await ledger.append([actor("a")], batch: false, recordedBy: "t")
+            do {
+                _ = try await ledger.append([actor("b"), actor("c"), actor("a")], batch: true, recordedBy: "t")
+                Issue.record("the batch should be refused")
+            } catch let error as LedgerError {
+                #expect(error.code == .alreadyExists)
+                #expect(error.index == 2)
+            }
+            #expect(ledger.head == 1)
+            #expect(try ledger.lines(after: 0, limit: 10).count == 1)
+            // actor/b was not left behind by the refused batch.
+            let result = try await ledger.append([actor("b")], batch: false, recordedBy: "t")
+            #expect(result.entries.first?.seq == 2)
+        }
+    }
+
+    @Test func concurrentAppendsShareCommitsWithoutGaps() async throws {
+        try await withTemporaryDirectory { dir in
+            let ledger = try Ledger(options: LedgerOptions(directory: dir))
+            defer { ledger.close() }
+            let seqs = try await withThrowingTaskGroup(of: UInt64.self) { group in
+                for i in 0..<200 {
+                    group.addTask { try await ledger.append([actor("c\(i)")], batch: false, recordedBy: "t").entries[0].seq }
+                }
+                return try await group.reduce(into: [UInt64]()) { $0.append($1) }
+            }
+            #expect(seqs.sorted() == Array(1...200))
+            var recorded: [String] = []
+            for line in try ledger.lines(after: 0, limit: 1000) {
+                recorded.append(try JSONParser.parse(line)["recorded"]?.stringValue ?? "")
+            }
+            #expect(recorded == recorded.sorted())
+        }
+    }
+
+    @Test func theMapGrowsAndThenRefusesWithStorageFull() async throws {
+        try await withTemporaryDirectory { dir in
+            let ledger = try Ledger(options: LedgerOptions(directory: dir, initialMapSize: 1 << 20, maximumMapSize: 8 << 20))
+            defer { ledger.close() }
+            var stored = 0
+            var refusal: LedgerError?
+            outer: for batch in 0..<200 {
+                let events = (0..<50).map { actor("g\(batch)-\($0)", padding: 2000) }
+                do {
+                    _ = try await ledger.append(events, batch: true, recordedBy: "t")
+                    stored += events.count
+                } catch let error as LedgerError {
+                    refusal = error
+                    break outer
+                }
+            }
+            #expect(stored > 1000)  // well past what 1 MiB holds: the map grew
+            #expect(refusal?.code == .storageFull)
+            #expect(ledger.head == UInt64(stored))
+            #expect(try ledger.lines(after: 0, limit: 10_000).count == stored)
+            // Small events still fit in the space that is left, or are refused cleanly; nothing is lost.
+            _ = try? await ledger.append([actor("small")], batch: false, recordedBy: "t")
+            #expect(try ledger.lines(after: 0, limit: 10_000).count == Int(ledger.head))
+        }
+    }
+}
