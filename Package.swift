@@ -31,7 +31,10 @@ let package = Package(
         /// The ledger: durable group commit of validated events into the store, reads and projections.
         .target(
             name: "LedgerEngine",
-            dependencies: ["LedgerDomain", "LedgerStore", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "LedgerDomain", "LedgerStore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         /// Transport: HTTP/1.1 over a Unix socket, routes, problem+json, configuration, the daemon service.
         .target(
@@ -51,7 +54,7 @@ let package = Package(
         .executableTarget(
             name: "ledgerctl",
             dependencies: [
-                "LedgerClient", "LedgerDomain",
+                "LedgerClient", "LedgerDomain", "LedgerEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -12,10 +12,15 @@ public final class Ledger: Sendable {
     public let options: LedgerOptions
     let logger: Logger
     private let validator = Validator()
+    /// Signs a checkpoint for every new tree size (nil when read-only).
+    let signer: CheckpointSigner?
     private let committer: GroupCommitter?
     private let state: Mutex<WriterState>
     private let watchers = Mutex<[UInt64: AsyncStream<UInt64>.Continuation]>([:])
     private let watcherCounter = Atomic<UInt64>(0)
+    let viewCache = Mutex(ViewCache())
+    /// Seconds from taking a group to its synced commit.
+    public let commitLatency = Mutex(Histogram(bounds: Histogram.latency))
 
     struct WriterState {
         var head: UInt64
@@ -45,8 +50,25 @@ public final class Ledger: Sendable {
         }
         self.state = Mutex(WriterState(head: head, lastRecordedMilliseconds: lastRecorded))
         if options.readOnly {
+            self.signer = nil
             self.committer = nil
         } else {
+            let signer = try CheckpointSigner.open(directory: options.directory, origin: options.origin)
+            self.signer = signer
+            let env = self.env
+            try env.write { txn in
+                let key = Array("verifier".utf8)
+                if let stored = try txn.get(tables.meta, key), stored != Array(signer.verifierKey.utf8) {
+                    throw LedgerError(
+                        .internalError,
+                        "the signing key in \(options.directory) does not match the key that signed this ledger's checkpoints (\(String(decoding: stored, as: UTF8.self))); restore the original checkpoint.key")
+                }
+                try txn.put(tables.meta, key, Array(signer.verifierKey.utf8))
+                if try txn.get(tables.meta, Array("checkpoint".utf8)) == nil {
+                    let note = try signer.sign(size: head, root: MerkleTree.root(size: head, node: tables.nodes(txn)))
+                    try txn.put(tables.meta, Array("checkpoint".utf8), Array(note.utf8))
+                }
+            }
             let box = ApplyBox()
             self.committer = GroupCommitter { group in box.apply?(group) }
             box.apply = { [unowned self] group in self.commitGroup(group) }
@@ -113,6 +135,7 @@ public final class Ledger: Sendable {
     private func process(_ group: [PendingAppend]) -> [Result<AppendResult, any Error>]? {
         while true {
             let start = state.withLock { $0 }
+            let clock = ContinuousClock.now
             let now = max(WallClock.nowMilliseconds(), start.lastRecordedMilliseconds)
             var results: [Result<AppendResult, any Error>] = []
             var head = start.head
@@ -129,8 +152,17 @@ public final class Ledger: Sendable {
                             results.append(.failure(error))
                         }
                     }
+                    if head > start.head, let signer {
+                        let root = try MerkleTree.root(size: head, node: tables.nodes(txn))
+                        let note = try signer.sign(size: head, root: root)
+                        try txn.put(tables.meta, Array("checkpoint".utf8), Array(note.utf8))
+                    }
                 }
                 state.withLock { $0 = WriterState(head: head, lastRecordedMilliseconds: now) }
+                let elapsed = ContinuousClock.now - clock
+                commitLatency.withLock {
+                    $0.observe(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                }
                 return results
             } catch let error as LMDBError where error.isMapFull {
                 do {
@@ -193,6 +225,9 @@ public final class Ledger: Sendable {
         try txn.put(tables.subjects, Array(event.subject.description.utf8), event.subjectState.encoded())
         for reference in Set(event.references) {
             try txn.put(tables.refs, LedgerTables.refKey(reference, seq: event.seq), [UInt8]())
+        }
+        for node in try MerkleTree.completedNodes(appending: event.leafHash, at: event.seq - 1, node: tables.nodes(txn)) {
+            try txn.put(tables.tree, LedgerTables.treeKey(level: node.level, index: node.index), node.hash)
         }
         if let retracted = event.retracted {
             for reference in Set(retracted.references) {

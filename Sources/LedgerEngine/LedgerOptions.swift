@@ -8,10 +8,14 @@ public struct LedgerOptions: Sendable {
     public var maximumMapSize: Int
     /// Open read-only (offline verification).
     public var readOnly: Bool
+    /// The checkpoint origin line and signing key name.
+    public var origin: String
 
     public init(
-        directory: String, initialMapSize: Int = 64 << 20, maximumMapSize: Int = 64 << 30, readOnly: Bool = false
+        directory: String, initialMapSize: Int = 64 << 20, maximumMapSize: Int = 64 << 30, readOnly: Bool = false,
+        origin: String = "localhost/ledgerd"
     ) {
+        self.origin = origin
         self.directory = directory
         self.initialMapSize = initialMapSize
         self.maximumMapSize = max(maximumMapSize, initialMapSize)

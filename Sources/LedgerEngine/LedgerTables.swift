@@ -3,7 +3,7 @@ import LedgerStore
 
 /// The ledger's LMDB databases and their key layouts.
 struct LedgerTables: Sendable {
-    static let names = ["events", "leaves", "ids", "subjects", "refs", "meta"]
+    static let names = ["events", "leaves", "ids", "subjects", "refs", "meta", "tree"]
 
     /// seq (8 bytes, big-endian) -> canonical line, byte-exact.
     let events: Database
@@ -15,8 +15,11 @@ struct LedgerTables: Sendable {
     let subjects: Database
     /// referenced subject + 0x00 + seq of a live referring event -> empty.
     let refs: Database
-    /// small named values.
+    /// small named values: `checkpoint` (the last signed note), `verifier` (its key).
     let meta: Database
+    /// level (1 byte) + index (8 bytes big-endian) -> hash of a complete RFC 6962 subtree of
+    /// 2^level leaves; level 0 lives in `leaves`.
+    let tree: Database
 
     init(_ env: Environment) {
         events = env.database("events")
@@ -25,6 +28,23 @@ struct LedgerTables: Sendable {
         subjects = env.database("subjects")
         refs = env.database("refs")
         meta = env.database("meta")
+        tree = env.database("tree")
+    }
+
+    static func treeKey(level: Int, index: UInt64) -> [UInt8] {
+        [UInt8(level)] + Keys.uint64(index)
+    }
+
+    /// The stored node lookup inside `txn`, as `MerkleTree` takes it.
+    func nodes(_ txn: Transaction) -> MerkleTree.NodeLookup {
+        { level, index in
+            let hash =
+                level == 0
+                ? try txn.get(leaves, Keys.uint64(index + 1))
+                : try txn.get(tree, LedgerTables.treeKey(level: level, index: index))
+            guard let hash else { throw LedgerError(.internalError, "tree node \(level)/\(index) is missing") }
+            return hash
+        }
     }
 
     static func refKey(_ subject: Subject, seq: UInt64) -> [UInt8] {

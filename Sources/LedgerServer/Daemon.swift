@@ -11,7 +11,7 @@ public enum Daemon {
         let ledger = try Ledger(
             options: LedgerOptions(
                 directory: configuration.dataDirectory, initialMapSize: configuration.initialMapSize,
-                maximumMapSize: configuration.maxMapSize),
+                maximumMapSize: configuration.maxMapSize, origin: configuration.origin),
             logger: logger)
         logger.info("ledger open", metadata: ["dir": "\(configuration.dataDirectory)", "seq": "\(ledger.head)"])
         let router = Router(ledger: ledger, configuration: configuration, logger: logger)

@@ -3,7 +3,7 @@ import LedgerClient
 
 /// How the output is written.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case table, json
+    case table, json, csv
 }
 
 /// Options every subcommand takes.
@@ -11,7 +11,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "The daemon's socket (default: $LEDGER_SOCKET or /run/ledgerd/ledgerd.sock).")
     var socket: String?
 
-    @Option(name: .long, help: "Output: table (for people) or json (for programs).")
+    @Option(name: .long, help: "Output: table (for people), json (for programs), or csv (views).")
     var format: OutputFormat = .table
 
     func client() -> LedgerClient {

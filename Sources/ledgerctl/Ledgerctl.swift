@@ -15,8 +15,11 @@ struct Ledgerctl: ParsableCommand {
               69  the daemon cannot be reached
               70  the daemon failed (5xx)
               74  a local file could not be read or written
+              3   verification failed: the log or its checkpoint does not match (verify)
             """,
         subcommands: [
             StatusCommand.self, AppendCommand.self, ImportCommand.self, EventsCommand.self, HistoryCommand.self,
+            ViewCommand.self, AuditCommand.self, ExportCommand.self, CheckpointCommand.self, ProveCommand.self,
+            VerifyCommand.self,
         ])
 }

@@ -36,6 +36,7 @@ extension Router {
             }
         }
         let result = try await ledger.append(events, batch: batch, recordedBy: request.peer.userName)
+        metrics.observeAppend(events: events.count, stored: result.entries.filter { !$0.duplicate }.count)
         let entries: [JSONValue] = result.entries.map { entry in
             var object: JSONObject = [
                 "id": .string(entry.id), "seq": .number(Double(entry.seq), plainInteger: true),

@@ -10,6 +10,7 @@ public struct Router: Sendable {
     let configuration: ServerConfiguration
     let authorizer: Authorizer
     let logger: Logger
+    let metrics = Metrics()
 
     public init(ledger: Ledger, configuration: ServerConfiguration, logger: Logger) {
         self.ledger = ledger
@@ -59,7 +60,12 @@ public struct Router: Sendable {
         do {
             return try await dispatch(request)
         } catch let error as LedgerError {
-            if error.code.status >= 500 { logger.error("request failed: \(error)") }
+            metrics.observeRefusal(error.code)
+            if error.code.status >= 500 {
+                logger.error("request failed: \(error)")
+            } else if error.code != .forbidden {
+                logger.notice("refused", metadata: ["code": "\(error.code.rawValue)", "detail": "\(error.detail)", "path": "\(request.path)"])
+            }
             return .problem(error)
         } catch {
             logger.error("request failed: \(error)")
@@ -97,7 +103,19 @@ public struct Router: Sendable {
             return try getEvents(request)
         case .subject(let name):
             return try getSubject(name)
-        default:
+        case .view(let name):
+            return try await getView(name, request)
+        case .checkpoint:
+            return try getCheckpoint()
+        case .verifier:
+            return try getVerifier()
+        case .inclusion:
+            return try getInclusionProof(request)
+        case .consistency:
+            return try getConsistencyProof(request)
+        case .metrics:
+            return Response(status: .ok, contentType: "text/plain; version=0.0.4", body: .bytes(Array(metrics.render(ledger: ledger).utf8)))
+        case .health:
             throw LedgerError(.notFound, "no route \(request.path)")
         }
     }

@@ -1,0 +1,143 @@
+/// The fold of the visible events at a cut (contract section 5): what every view reads.
+public struct LedgerState: Sendable {
+    public struct Actor: Sendable {
+        public var kind: String
+    }
+
+    public struct Plan: Sendable {
+        public var parent: String?
+        public var positions: [String: SubjectState.Position] = [:]
+    }
+
+    public struct Obligation: Sendable {
+        public var to: String
+        public var every: String
+        public var since: Timestamp
+    }
+
+    public struct Measure: Sendable {
+        public var fields: JSONObject
+        public var launched: Timestamp
+        public var ended: Timestamp?
+        public var obligation: Obligation?
+
+        public func text(_ key: String) -> String? { fields[key]?.stringValue }
+        public func count(_ key: String) -> Int {
+            switch fields[key] {
+            case .array(let a)?: a.count
+            case .object(let o)?: o.count
+            default: 0
+            }
+        }
+    }
+
+    public struct Report: Sendable {
+        public var id: String
+        public var time: Timestamp
+        public var kind: String
+        public var covers: [String]
+    }
+
+    public struct Coordination: Sendable {
+        public var parties: [String]
+        public var form: String
+        public var ended: Bool
+    }
+
+    public struct Finding: Sendable {
+        public var auditor: String
+        public var severity: String
+        public var about: [String]
+        public var time: Timestamp
+        public var status: String?
+        public var answers: Int
+    }
+
+    public var actors: [String: Actor] = [:]
+    public var plans: [String: Plan] = [:]
+    public var measures: [String: Measure] = [:]
+    public var reports: [String: Report] = [:]
+    public var coordinations: [String: Coordination] = [:]
+    public var findings: [String: Finding] = [:]
+
+    /// Folds `events` (all stored events, in seq order) at `cut`.
+    public init<S: Sequence>(events: S, cut: ViewCut) where S.Element == ViewEvent {
+        var retracted = Set<String>()
+        var candidates: [ViewEvent] = []
+        for event in events {
+            if event.seq > cut.seq { break }
+            if event.type == .eventRetracted {
+                if let target = event.data["target"]?.stringValue { retracted.insert(target) }
+            } else if event.time <= cut.at {
+                candidates.append(event)
+            }
+        }
+        var visible = candidates.filter { !retracted.contains($0.id) }
+        visible.sort { ($0.time, $0.seq) < ($1.time, $1.seq) }
+        for event in visible { apply(event) }
+    }
+
+    private mutating func apply(_ e: ViewEvent) {
+        let d = e.data
+        switch e.type {
+        case .actorRegistered:
+            actors[e.subject] = Actor(kind: d["kind"]?.stringValue ?? "")
+        case .planPublished:
+            plans[e.subject] = Plan(parent: d["parent"]?.stringValue)
+        case .priorityAdopted, .priorityDropped, .priorityWaived:
+            guard let priority = d["priority"]?.stringValue else { return }
+            let position: SubjectState.Position =
+                e.type == .priorityAdopted ? .adopted : e.type == .priorityWaived ? .waived : .none
+            plans[e.subject]?.positions[priority] = position
+        case .measureLaunched:
+            measures[e.subject] = Measure(fields: d, launched: e.time)
+        case .measureAmended:
+            for (key, value) in d.members { measures[e.subject]?.fields[key] = value }
+        case .measureEnded:
+            measures[e.subject]?.ended = e.time
+        case .reportingRequired:
+            measures[e.subject]?.obligation = Obligation(
+                to: d["to"]?.stringValue ?? "", every: d["every"]?.stringValue ?? "", since: e.time)
+        case .reportFiled:
+            reports[e.subject] = Report(
+                id: e.subject, time: e.time, kind: d["kind"]?.stringValue ?? "",
+                covers: d["covers"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+        case .coordinationEstablished:
+            coordinations[e.subject] = Coordination(
+                parties: d["parties"]?.arrayValue?.compactMap(\.stringValue) ?? [], form: d["form"]?.stringValue ?? "",
+                ended: false)
+        case .coordinationEnded:
+            coordinations[e.subject]?.ended = true
+        case .findingRecorded:
+            findings[e.subject] = Finding(
+                auditor: d["auditor"]?.stringValue ?? "", severity: d["severity"]?.stringValue ?? "",
+                about: d["about"]?.arrayValue?.compactMap(\.stringValue) ?? [], time: e.time, status: nil, answers: 0)
+        case .findingAnswered:
+            findings[e.subject]?.answers += 1
+            findings[e.subject]?.status = d["status"]?.stringValue
+        case .eventRetracted:
+            break
+        }
+    }
+
+    /// Reports covering each measure or plan: count and latest time.
+    public func reportsBySubject() -> [String: (count: Int, last: Timestamp)] {
+        var result: [String: (count: Int, last: Timestamp)] = [:]
+        for report in reports.values {
+            for covered in Set(report.covers) {
+                let current = result[covered]
+                result[covered] = ((current?.count ?? 0) + 1, max(current?.last ?? report.time, report.time))
+            }
+        }
+        return result
+    }
+}
+
+/// Byte-order sorting, as the contract sorts subject ids.
+public func byteSorted(_ items: [String]) -> [String] {
+    items.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+}
+
+func byteLess(_ a: String, _ b: String) -> Bool {
+    Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8))
+}

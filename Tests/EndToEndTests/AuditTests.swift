@@ -1,0 +1,71 @@
+import Foundation
+import LedgerClient
+import LedgerDomain
+import Testing
+
+@Suite("Views, audit and verification end to end", .serialized)
+struct AuditTests {
+    @Test func theDemoAuditTellsTheCourtsStory() throws {
+        let daemon = try Daemon()
+        #expect(try daemon.ctl(["import", packageRoot + "/demo/brussels.ndjson"]).status == 0)
+        let audit = try daemon.ctl(["audit", "--at", "2024-01-24"])
+        #expect(audit.status == 0, "\(audit.stderr)")
+        let text = audit.stdout
+        #expect(text.contains("Policy audit as of 2024-01-24T23:59:59Z"))
+        #expect(text.contains("never-reported measure/gate-consumption-room"))
+        #expect(text.contains("did not adopt: plan/zsp-5344"))
+        #expect(text.contains("waived (with justification): plan/zsp-5342"))
+        #expect(text.contains("between actor/safe-brussels and actor/transit (only informal: coordination/transit-bps-contacts)"))
+        #expect(text.contains("between actor/cocom and actor/safe-brussels (nothing at all)"))
+        #expect(text.contains("between actor/cocom and actor/transit (nothing at all)"))
+        #expect(text.contains("measure/gate-consumption-room (harm-reduction, municipal) vs measure/possession-fines (enforcement, federal)"))
+        #expect(text.contains("open critical finding/no-evaluation-possible"))
+        // Link Up opened later: not in the 2024-01-24 inventory, but in today's.
+        #expect(!text.contains("link-up"))
+        let today = try daemon.ctl(["view", "inventory", "--format", "csv"]).stdout
+        #expect(today.contains("measure/link-up-consumption-room"))
+
+        // ledgerctl view --format json is the API's answer, and the root is the checkpoint's.
+        let json = try daemon.ctl(["view", "reporting", "--at", "2024-01-24", "--format", "json"]).stdout
+        let api = try daemon.curl(["http://l/v1/views/reporting?at=2024-01-24"]).body
+        #expect(json.trimmingCharacters(in: .newlines) == api)
+        let note = try daemon.curl(["http://l/v1/checkpoint"]).body
+        #expect(note.contains("\n\(try JSONParser.parse(Array(api.utf8))["root"]!.stringValue!)\n"))
+        #expect(try daemon.curl(["http://l/v1/views/nope"]).status == 404)
+        #expect(try daemon.curl(["http://l/v1/views/inventory?at=2024-13-01"]).status == 400)
+        #expect(try daemon.curl(["http://l/v1/views/coordination?parties=actor/a,,actor/b"]).status == 400)
+        let recordedCut = try JSONParser.parse(Array(try daemon.curl(["http://l/v1/views/findings?recorded=2000-01-01"]).body.utf8))
+        #expect(recordedCut["seq"] == 0)
+        #expect(recordedCut["root"] == "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")
+
+        let metrics = try daemon.curl(["http://l/metrics"]).body
+        #expect(metrics.contains("ledger_head_seq 86"))
+        #expect(metrics.contains("ledger_view_seconds_count{view=\"reporting\"}"))
+        daemon.stop()
+    }
+
+    @Test func verifyOnlineOfflineAndATamperedCopy() throws {
+        let daemon = try Daemon()
+        #expect(try daemon.ctl(["import", packageRoot + "/demo/brussels.ndjson"]).status == 0)
+        var result = try daemon.ctl(["verify"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("verified: 86 events"))
+        let proof = try JSONParser.parse(Array(try daemon.ctl(["prove", "inclusion", "5"]).stdout.utf8))
+        #expect(proof["index"] == 4 && proof["size"] == 86)
+        #expect(daemon.stop() == 0)
+        result = try daemon.ctl(["verify", "--data-dir", daemon.dataDirectory])
+        #expect(result.status == 0, "\(result.stderr)")
+
+        // Flip one byte of a stored line in a copy of the data file.
+        let copy = daemon.directory + "/tampered"
+        try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: daemon.dataDirectory + "/data.mdb"))
+        let needle = Data("Transit asbl".utf8)
+        let range = try #require(bytes.range(of: needle))
+        bytes[range.lowerBound + 11] = UInt8(ascii: "m")
+        try bytes.write(to: URL(fileURLWithPath: copy + "/data.mdb"))
+        result = try daemon.ctl(["verify", "--data-dir", copy])
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("at seq 8"), "\(result.stderr)")
+    }
+}

@@ -1,0 +1,183 @@
+import Crypto
+import Foundation
+import Testing
+
+@testable import LedgerDomain
+
+/// An independent RFC 6962 / RFC 9162 implementation written from the RFC for the tests:
+/// recursive MTH and the RFC 9162 section 2.1.3 / 2.1.4 verification algorithms.
+enum Reference {
+    static func sha(_ bytes: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: bytes)) }
+    static func leaf(_ data: [UInt8]) -> [UInt8] { sha([0] + data) }
+    static func node(_ l: [UInt8], _ r: [UInt8]) -> [UInt8] { sha([1] + l + r) }
+
+    static func mth(_ leaves: ArraySlice<[UInt8]>) -> [UInt8] {
+        if leaves.isEmpty { return sha([]) }
+        if leaves.count == 1 { return leaf(leaves.first!) }
+        var k = 1
+        while k * 2 < leaves.count { k *= 2 }
+        return node(mth(leaves.prefix(k)), mth(leaves.dropFirst(k)))
+    }
+
+    static func verifyInclusion(index: UInt64, size: UInt64, leafHash: [UInt8], proof: [[UInt8]], root: [UInt8]) -> Bool {
+        guard index < size else { return false }
+        var fn = index
+        var sn = size - 1
+        var r = leafHash
+        for p in proof {
+            if sn == 0 { return false }
+            if fn & 1 == 1 || fn == sn {
+                r = node(p, r)
+                if fn & 1 == 0 {
+                    while fn & 1 == 0 && fn != 0 { fn >>= 1; sn >>= 1 }
+                }
+            } else {
+                r = node(r, p)
+            }
+            fn >>= 1
+            sn >>= 1
+        }
+        return sn == 0 && r == root
+    }
+
+    static func verifyConsistency(first: UInt64, second: UInt64, firstRoot: [UInt8], secondRoot: [UInt8], proof: [[UInt8]]) -> Bool {
+        if first == second { return proof.isEmpty && firstRoot == secondRoot }
+        if first == 0 { return proof.isEmpty }
+        var path = proof
+        if first & (first - 1) == 0 { path.insert(firstRoot, at: 0) }
+        guard !path.isEmpty else { return false }
+        var fn = first - 1
+        var sn = second - 1
+        while fn & 1 == 1 { fn >>= 1; sn >>= 1 }
+        var fr = path[0]
+        var sr = path[0]
+        for c in path.dropFirst() {
+            if sn == 0 { return false }
+            if fn & 1 == 1 || fn == sn {
+                fr = node(c, fr)
+                sr = node(c, sr)
+                if fn & 1 == 0 {
+                    while fn & 1 == 0 && fn != 0 { fn >>= 1; sn >>= 1 }
+                }
+            } else {
+                sr = node(sr, c)
+            }
+            fn >>= 1
+            sn >>= 1
+        }
+        return fr == firstRoot && sr == secondRoot && sn == 0
+    }
+}
+
+func hex(_ s: String) -> [UInt8] {
+    var out: [UInt8] = []
+    var chars = Array(s)
+    while chars.count >= 2 { out.append(UInt8(String(chars[0..<2]), radix: 16)!); chars.removeFirst(2) }
+    return out
+}
+
+/// The stored-node lookup the ledger keeps, built here from the leaf hashes.
+func nodeLookup(_ leaves: [[UInt8]]) -> MerkleTree.NodeLookup {
+    var nodes: [Int: [[UInt8]]] = [0: leaves]
+    var level = 0
+    while nodes[level]!.count > 1 {
+        let below = nodes[level]!
+        nodes[level + 1] = stride(from: 0, to: below.count - 1, by: 2).map { MerkleTree.interior(below[$0], below[$0 + 1]) }
+        level += 1
+    }
+    return { level, index in nodes[level]![Int(index)] }
+}
+
+@Suite("RFC 6962 Merkle tree and C2SP signed notes")
+struct MerkleTests {
+    static let vectorLeaves: [[UInt8]] = [
+        [], [0x00], [0x10], [0x20, 0x21], [0x30, 0x31], [0x40, 0x41, 0x42, 0x43], Array(0x50...0x57), Array(0x60...0x6f),
+    ]
+    static let vectorRoots = [
+        "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+        "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+        "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+        "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+        "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+        "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+    ]
+
+    @Test func rootsMatchTheRFC6962TestVectors() throws {
+        let leaves = Self.vectorLeaves.map { Validator.leafHash($0) }
+        let lookup = nodeLookup(leaves)
+        #expect(MerkleTree.emptyRoot == hex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"))
+        for size in 1...8 {
+            #expect(try MerkleTree.root(size: UInt64(size), node: lookup) == hex(Self.vectorRoots[size - 1]))
+            var builder = MerkleTree.Builder()
+            leaves.prefix(size).forEach { builder.append($0) }
+            #expect(builder.root == hex(Self.vectorRoots[size - 1]))
+        }
+        let path = try MerkleTree.inclusionProof(index: 0, size: 8, node: lookup)
+        #expect(path == [
+            hex("96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"),
+            hex("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
+            hex("6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"),
+        ])
+    }
+
+    @Test func proofsForRandomSizesVerifyIndependently() throws {
+        var rng = SystemRandomNumberGenerator()
+        let data = (0..<300).map { i in Array("leaf \(i)".utf8) }
+        let leaves = data.map(Reference.leaf)
+        let lookup = nodeLookup(leaves)
+        for _ in 0..<400 {
+            let size = UInt64.random(in: 1...300, using: &rng)
+            let index = UInt64.random(in: 0..<size, using: &rng)
+            let root = Reference.mth(data.prefix(Int(size)))
+            #expect(try MerkleTree.root(size: size, node: lookup) == root)
+            let proof = try MerkleTree.inclusionProof(index: index, size: size, node: lookup)
+            #expect(Reference.verifyInclusion(index: index, size: size, leafHash: leaves[Int(index)], proof: proof, root: root), "inclusion \(index)/\(size)")
+            let first = UInt64.random(in: 1...size, using: &rng)
+            let consistency = try MerkleTree.consistencyProof(from: first, to: size, node: lookup)
+            #expect(Reference.verifyConsistency(
+                first: first, second: size, firstRoot: Reference.mth(data.prefix(Int(first))), secondRoot: root, proof: consistency),
+                "consistency \(first)->\(size)")
+            // A proof for the wrong leaf fails.
+            if size > 1 {
+                #expect(!Reference.verifyInclusion(index: index, size: size, leafHash: leaves[Int((index + 1) % size)], proof: proof, root: root))
+            }
+        }
+    }
+
+    @Test func incrementalNodesMatchTheFullTree() throws {
+        var stored: [String: [UInt8]] = [:]
+        var leaves: [[UInt8]] = []
+        let lookup: MerkleTree.NodeLookup = { level, index in level == 0 ? leaves[Int(index)] : stored["\(level)/\(index)"]! }
+        for i in 0..<100 {
+            let leaf = Reference.leaf(Array("x\(i)".utf8))
+            leaves.append(leaf)
+            for node in try MerkleTree.completedNodes(appending: leaf, at: UInt64(i), node: lookup) {
+                stored["\(node.level)/\(node.index)"] = node.hash
+            }
+            #expect(try MerkleTree.root(size: UInt64(i + 1), node: lookup) == Reference.mth(leaves.indices.map { Array("x\($0)".utf8) }[...]))
+        }
+    }
+
+    @Test func signedCheckpointsFollowC2SP() throws {
+        let key = Curve25519.Signing.PrivateKey()
+        let root = Reference.mth([[1, 2, 3]][...])
+        let body = SignedNote.checkpointBody(origin: "example.org/log", size: 1, root: root)
+        #expect(body == "example.org/log\n1\n\(Data(root).base64EncodedString())\n")
+        let note = try SignedNote.sign(body: body, name: "example.org/log", key: key)
+        let verifier = SignedNote.verifierKey(name: "example.org/log", publicKey: Array(key.publicKey.rawRepresentation))
+        #expect(verifier.hasPrefix("example.org/log+"))
+        #expect(SignedNote.verify(note: note, verifierKey: verifier) == body)
+        // The signature line: em dash, key name, base64(4-byte key hash || 64-byte signature).
+        let line = note.split(separator: "\n").last!
+        #expect(line.hasPrefix("\u{2014} example.org/log "))
+        #expect(Data(base64Encoded: String(line.split(separator: " ").last!))?.count == 68)
+        let tampered = note.replacingOccurrences(of: "\n1\n", with: "\n2\n")
+        #expect(SignedNote.verify(note: tampered, verifierKey: verifier) == nil)
+        let other = SignedNote.verifierKey(name: "example.org/log", publicKey: Array(Curve25519.Signing.PrivateKey().publicKey.rawRepresentation))
+        #expect(SignedNote.verify(note: note, verifierKey: other) == nil)
+        let signer = SignedNote.signerKey(name: "example.org/log", key: key)
+        #expect(SignedNote.parseSignerKey(signer)?.key.rawRepresentation == key.rawRepresentation)
+    }
+}
