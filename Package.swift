@@ -60,7 +60,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "ledger-bench",
-            dependencies: ["LedgerClient", "LedgerStore", "LedgerDomain"]
+            dependencies: [
+                "LedgerClient", "LedgerStore", "LedgerDomain", "LedgerEngine",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(name: "LedgerDomainTests", dependencies: ["LedgerDomain"]),
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "LedgerEngine", "LedgerDomain"]),

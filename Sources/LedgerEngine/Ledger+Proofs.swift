@@ -56,8 +56,8 @@ extension Ledger {
                     failure = .init(seq: seq, reason: "the stored line of seq \(seq) does not hash to its stored leaf")
                     return false
                 }
-                if let event = ViewEvent(line: Array(line)), event.seq != seq {
-                    failure = .init(seq: seq, reason: "the line stored at seq \(seq) says seq \(event.seq)")
+                if !CanonicalFields.holdsSeq(line, seq) {
+                    failure = .init(seq: seq, reason: "the line stored at seq \(seq) does not carry that seq")
                     return false
                 }
                 builder.append(leaf)

@@ -52,6 +52,11 @@ public enum CanonicalJSON {
 
     /// Orders strings by their UTF-16 code units, as RFC 8785 sorts member names.
     public static func utf16Less(_ a: String, _ b: String) -> Bool {
+        // UTF-8 byte order equals UTF-16 order except across the surrogate range; ASCII is safe.
+        var a = a
+        var b = b
+        let ascii = a.withUTF8 { $0.allSatisfy { $0 < 0x80 } } && b.withUTF8 { $0.allSatisfy { $0 < 0x80 } }
+        if ascii { return a.withUTF8 { x in b.withUTF8 { y in x.lexicographicallyPrecedes(y) } } }
         var ia = a.utf16.makeIterator()
         var ib = b.utf16.makeIterator()
         while true {
@@ -68,6 +73,17 @@ public enum CanonicalJSON {
 
     static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        var s = s
+        let done: Bool = s.withUTF8 { utf8 in
+            // Fast path: nothing to escape, copy the bytes at once.
+            guard !utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { return false }
+            out.append(contentsOf: utf8)
+            return true
+        }
+        if done {
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in s.utf8 {
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])

@@ -189,6 +189,25 @@ public struct JSONParser {
 
     private mutating func parseString() throws(JSONSyntaxError) -> String {
         index += 1
+        // Fast path: no escapes, so the (validated) bytes are the string.
+        let start = index
+        var scan = index
+        while scan < bytes.count {
+            let byte = bytes[scan]
+            if byte == UInt8(ascii: "\"") {
+                index = scan + 1
+                return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<scan]), as: UTF8.self)
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            if byte >= 0x80 {
+                index = scan
+                try skipUTF8Sequence()
+                scan = index
+            } else {
+                scan += 1
+            }
+        }
+        index = start
         var scalars = String.UnicodeScalarView()
         var runStart = index
         func flush(_ end: Int) {

@@ -87,6 +87,13 @@ struct Envelope {
 enum ValueRules {
     /// Non-empty, at most `maxLength` code points, no control characters but newline and tab.
     static func isText(_ s: String, maxLength: Int = 10_000) -> Bool {
+        var s = s
+        // Fast path: short enough in bytes that the code point count cannot exceed the limit.
+        let quick: Bool? = s.withUTF8 { utf8 in
+            guard utf8.count <= maxLength else { return nil }
+            return !utf8.isEmpty && !utf8.contains { ($0 < 0x20 && $0 != 0x0A && $0 != 0x09) || $0 == 0x7F }
+        }
+        if let quick { return quick }
         var count = 0
         for scalar in s.unicodeScalars {
             count += 1

@@ -16,9 +16,13 @@ public final class HTTPServer: Service, Sendable {
     let router: Router
     let logger: Logger
     let onReady: @Sendable () -> Void
+    let onShutdown: @Sendable () -> Void
     private let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
 
-    public init(socketPath: String, maxBodyBytes: Int, router: Router, logger: Logger, onReady: @escaping @Sendable () -> Void = {}) {
+    public init(socketPath: String, maxBodyBytes: Int, router: Router, logger: Logger,
+        onReady: @escaping @Sendable () -> Void = {}, onShutdown: @escaping @Sendable () -> Void = {}
+    ) {
+        self.onShutdown = onShutdown
         self.socketPath = socketPath
         self.maxBodyBytes = maxBodyBytes
         self.router = router
@@ -52,6 +56,7 @@ public final class HTTPServer: Service, Sendable {
             }
         } onGracefulShutdown: {
             self.logger.info("shutting down: no new connections; finishing requests in flight")
+            self.onShutdown()
             server.channel.close(promise: nil)
             let open = self.connections.withLock { Array($0.values) }
             for channel in open {

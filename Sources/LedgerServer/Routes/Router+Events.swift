@@ -130,22 +130,28 @@ enum CanonicalSeq {
 /// Splits a request body into events: one object, an array, or NDJSON lines.
 enum EventBody {
     static func parse(_ body: ByteBuffer, mediaType: String) throws -> (events: [JSONValue], batch: Bool) {
-        let bytes = body.readableBytesView
         if mediaType == "application/x-ndjson" {
-            var events: [JSONValue] = []
-            for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-                do {
-                    events.append(try JSONParser.parse(Array(line)))
-                } catch {
-                    throw LedgerError(.malformedJSON, "line \(events.count + 1) is not JSON: \(error)", index: events.count)
+            return try body.withUnsafeReadableBytes { bytes in
+                var events: [JSONValue] = []
+                var start = 0
+                while start <= bytes.count {
+                    var end = start
+                    while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+                    let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+                    start = end + 1
+                    if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                    do {
+                        events.append(try JSONParser.parse(line))
+                    } catch {
+                        throw LedgerError(.malformedJSON, "line \(events.count + 1) is not JSON: \(error)", index: events.count)
+                    }
                 }
+                return (events, true)
             }
-            return (events, true)
         }
         let value: JSONValue
         do {
-            value = try JSONParser.parse(Array(bytes))
+            value = try body.withUnsafeReadableBytes { try JSONParser.parse($0) }
         } catch {
             throw LedgerError(.malformedJSON, "the body is not JSON: \(error)")
         }

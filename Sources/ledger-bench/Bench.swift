@@ -1,0 +1,112 @@
+import Foundation
+import LedgerClient
+import LedgerDomain
+import LedgerEngine
+import LedgerStore
+
+/// ledger-bench: measures a raw-LMDB baseline and then ledgerd over its socket, in one run,
+/// and prints each figure next to its baseline and target. Not a test: it reports numbers.
+///
+///     swift build -c release && .build/release/ledger-bench [--events N] [--dir DIR]
+@main
+struct Bench {
+    static func main() throws {
+        var events = 1_000_000
+        var dir = "/tmp/ledger-bench"
+        var args = CommandLine.arguments.dropFirst()
+        while let arg = args.popFirst() {
+            switch arg {
+            case "--events": events = Int(args.popFirst() ?? "") ?? events
+            case "--dir": dir = args.popFirst() ?? dir
+            default:
+                print("usage: ledger-bench [--events N] [--dir DIR]")
+                return
+            }
+        }
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let binDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+        var report = Report()
+
+        // Baselines, measured now on this machine.
+        let raw = try RawLMDB.measure(directory: dir + "/raw", events: events)
+        report.add("raw LMDB: synced single-event commits", raw.singleCommitRate, unit: "events/s")
+        report.add("raw LMDB: 10,000-event commits", raw.batchedRate, unit: "events/s")
+        report.add("raw LMDB: cursor scan", raw.scanRate, unit: "records/s")
+        let sha = RawLMDB.sha256Rate()
+        report.add("raw SHA-256 of 256 bytes", sha, unit: "hashes/s")
+
+        let daemon = try BenchDaemon(binDir: binDir, directory: dir + "/ledger")
+        let memory = MemorySampler(pid: daemon.pid)
+        memory.start()
+
+        let single = try Load.singleClient(socket: daemon.socket, requests: 3000)
+        report.add("(a) 1 client, 1 event/request", single, unit: "events/s", baseline: raw.singleCommitRate, target: 0.5)
+        let concurrent = try Load.concurrentClients(socket: daemon.socket, clients: 64, requestsEach: 250)
+        report.add("(b) 64 clients, 1 event/request", concurrent, unit: "events/s", baseline: raw.singleCommitRate, target: 5)
+        let existing = 3000 + 64 * 250
+        let importRate = try Load.importNDJSON(socket: daemon.socket, events: events - existing, binDir: binDir, dir: dir)
+        report.add("(c) NDJSON import, 10,000/request", importRate, unit: "events/s", baseline: raw.batchedRate, target: 0.15)
+
+        daemon.stop()
+        let startup = try daemon.restart()
+        memory.retarget(pid: daemon.pid)
+        report.add("(d) start-up to ready on \(events) events", startup, unit: "s", targetMax: 1.0)
+
+        for name in ViewName.allCases {
+            let cold = try Load.view(socket: daemon.socket, name: name.rawValue)
+            let warm = try Load.view(socket: daemon.socket, name: name.rawValue)
+            report.add("view \(name.rawValue) cold (first after restart)", cold, unit: "s", targetMax: name == .inventory ? 1.0 : 1.0)
+            report.add("view \(name.rawValue) warm (same cut)", warm, unit: "s", targetMax: 0.1)
+            daemon.stop()
+            _ = try daemon.restart()
+            memory.retarget(pid: daemon.pid)
+        }
+        let replay = try Load.replayRate(socket: daemon.socket, events: events)
+        report.add("view replay rate (cold inventory)", replay, unit: "events/s", baseline: raw.scanRate, target: 0.07)
+        daemon.stop()
+        memory.stop()
+        report.add("ledgerd anonymous resident memory, peak", Double(memory.peakKiB) / 1024, unit: "MiB", targetMax: 256)
+
+        let verifyStart = Date()
+        let ledger = try Ledger(options: LedgerOptions(directory: dir + "/ledger/data", readOnly: true))
+        let verification = try ledger.verifyStore()
+        let verifySeconds = Date().timeIntervalSince(verifyStart)
+        ledger.close()
+        report.add(
+            "offline verify (\(verification.failure == nil ? "ok" : "FAILED"))", Double(verification.size) / verifySeconds,
+            unit: "events/s", baseline: sha, target: 1_000_000 / sha)
+        print(report.render())
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+}
+
+/// Rows of figures with their baselines and targets.
+struct Report {
+    var rows: [[String]] = []
+
+    mutating func add(_ name: String, _ value: Double, unit: String, baseline: Double? = nil, target: Double? = nil, targetMax: Double? = nil) {
+        let ratio = baseline.map { value / $0 }
+        var verdict = ""
+        if let target, let ratio { verdict = ratio >= target ? "meets >= \(fmt(target))x" : "MISSES >= \(fmt(target))x" }
+        if let targetMax { verdict = value <= targetMax ? "meets <= \(fmt(targetMax)) \(unit)" : "MISSES <= \(fmt(targetMax)) \(unit)" }
+        rows.append([name, fmt(value) + " " + unit, ratio.map { fmt($0) + "x" } ?? "", verdict])
+        FileHandle.standardError.write(Data("  \(name): \(fmt(value)) \(unit)\n".utf8))
+    }
+
+    func fmt(_ v: Double) -> String {
+        if v >= 1000 { return String(Int(v.rounded())) }
+        if v >= 10 { return String(format: "%.1f", v) }
+        return String(format: "%.3f", v)
+    }
+
+    func render() -> String {
+        let headers = ["figure", "value", "vs baseline", "target"]
+        var widths = headers.map(\.count)
+        for row in rows { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+        }
+        return ([line(headers)] + rows.map(line)).joined(separator: "\n")
+    }
+}
