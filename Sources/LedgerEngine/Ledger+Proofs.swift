@@ -1,3 +1,4 @@
+import Foundation
 import LedgerDomain
 import LedgerStore
 
@@ -109,4 +110,28 @@ public struct VerificationReport: Sendable {
     public var size: UInt64
     public var root: [UInt8]?
     public var failure: Failure?
+}
+
+extension Ledger {
+    /// Writes a consistent, compacted copy of the store (and the signing key) into `directory`,
+    /// which must not exist or be empty, while appends go on; returns the head the copy holds
+    /// at least. The corresponding C function is `mdb_env_copy2`.
+    public func backup(to directory: String) throws -> UInt64 {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: directory) {
+            guard (try fm.contentsOfDirectory(atPath: directory)).isEmpty else {
+                throw LedgerError(.invalidState, "\(directory) is not empty")
+            }
+        } else {
+            try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        let seq = head
+        try env.copy(to: directory, compact: true)
+        let key = options.directory + "/" + CheckpointSigner.fileName
+        if fm.fileExists(atPath: key) {
+            try fm.copyItem(atPath: key, toPath: directory + "/" + CheckpointSigner.fileName)
+            try fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: directory + "/" + CheckpointSigner.fileName)
+        }
+        return seq
+    }
 }

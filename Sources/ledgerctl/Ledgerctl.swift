@@ -20,6 +20,6 @@ struct Ledgerctl: ParsableCommand {
         subcommands: [
             StatusCommand.self, AppendCommand.self, ImportCommand.self, EventsCommand.self, HistoryCommand.self,
             ViewCommand.self, AuditCommand.self, ExportCommand.self, CheckpointCommand.self, ProveCommand.self,
-            VerifyCommand.self,
+            VerifyCommand.self, BackupCommand.self,
         ])
 }

@@ -88,3 +88,27 @@ struct ProveCommand: ParsableCommand {
         }
     }
 }
+
+/// `ledgerctl backup DEST`: a consistent hot copy made by the daemon (admins only).
+struct BackupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Have the daemon write a consistent, compacted copy of its store (and signing key) into DEST.",
+        discussion: "DEST must be absent or empty and writable by the daemon. Restore: stop ledgerd, put the files in its data directory, start it; `ledgerctl verify --data-dir DEST` checks a copy offline.")
+
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "The destination directory (made absolute).") var destination: String
+
+    func run() throws {
+        let path = URL(fileURLWithPath: destination).standardizedFileURL.path
+        let answer = try options.client().expect(
+            method: "POST", path: "/v1/admin/backup", body: CanonicalJSON.encode(["path": .string(path)]),
+            contentType: "application/json")
+        if options.format == .json {
+            print(answer.text)
+        } else {
+            let seq = (try? JSONParser.parse(answer.body))?["seq"]?.doubleValue.map { String(Int($0)) } ?? "?"
+            print("backup written to \(path) (holds at least seq \(seq))")
+        }
+    }
+}

@@ -92,3 +92,16 @@ extension Router {
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
+
+extension Router {
+    /// `POST /v1/admin/backup` with `{"path": DIR}`: a consistent compacted hot copy (admins only).
+    func postBackup(_ request: Request) throws -> Response {
+        let body = try? request.body.withUnsafeReadableBytes { try JSONParser.parse($0) }
+        guard let path = body?["path"]?.stringValue, path.hasPrefix("/") else {
+            throw LedgerError(.invalidField, "send {\"path\": \"/absolute/directory\"}")
+        }
+        let seq = try ledger.backup(to: path)
+        logger.notice("backup written", metadata: ["path": "\(path)", "seq": "\(seq)", "user": "\(request.peer.userName)"])
+        return .json(["path": .string(path), "seq": .number(Double(seq), plainInteger: true)], status: .created)
+    }
+}

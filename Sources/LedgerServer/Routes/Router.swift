@@ -21,11 +21,12 @@ public struct Router: Sendable {
 
     /// The routes: a path pattern, the methods it takes, and whether it writes.
     enum Route {
-        case health, events, subject(String), view(String), checkpoint, verifier, inclusion, consistency, metrics
+        case health, events, subject(String), view(String), checkpoint, verifier, inclusion, consistency, metrics, backup
 
         var methods: [HTTPMethod] {
             switch self {
             case .events: [.GET, .POST]
+            case .backup: [.POST]
             default: [.GET]
             }
         }
@@ -48,6 +49,7 @@ public struct Router: Sendable {
             case ("checkpoint", "verifier"): return .verifier
             case ("proofs", "inclusion"): return .inclusion
             case ("proofs", "consistency"): return .consistency
+            case ("admin", "backup"): return .backup
             default: return nil
             }
         case 5 where parts[1] == "v1" && parts[2] == "subjects":
@@ -113,6 +115,9 @@ public struct Router: Sendable {
             return try getInclusionProof(request)
         case .consistency:
             return try getConsistencyProof(request)
+        case .backup:
+            guard grant.role == .admin else { throw deny(request, reason: "only admins may make backups") }
+            return try postBackup(request)
         case .metrics:
             return Response(status: .ok, contentType: "text/plain; version=0.0.4", body: .bytes(Array(metrics.render(ledger: ledger).utf8)))
         case .health:
