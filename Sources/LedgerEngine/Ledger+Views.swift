@@ -25,16 +25,33 @@ extension Ledger {
     public func state(at cut: ViewCut) throws -> LedgerState {
         if let cached = viewCache.withLock({ $0.lookup(cut) }) { return cached }
         let tables = self.tables
+        // Two passes keep memory to 16 bytes per candidate: first the (time, seq) of every event
+        // inside the cut and the ids retractions name, read off the canonical bytes; then each
+        // candidate's line, parsed and applied in fold order.
         let state = try env.read { txn in
-            var events: [ViewEvent] = []
-            events.reserveCapacity(Int(min(cut.seq, 1 << 20)))
-            guard cut.seq > 0 else { return LedgerState(events: events, cut: cut) }
-            try txn.scan(tables.events) { key, line in
-                if Keys.uint64(from: key) > cut.seq { return false }
-                if let event = ViewEvent(line: Array(line)) { events.append(event) }
-                return true
+            var candidates: [(time: Int64, seq: UInt64)] = []
+            var retracted = Set<String>()
+            if cut.seq > 0 {
+                try txn.scan(tables.events) { key, line in
+                    let seq = Keys.uint64(from: key)
+                    if seq > cut.seq { return false }
+                    if CanonicalFields.hasType(line, EventType.eventRetracted.rawValue) {
+                        if let target = CanonicalFields.retractionTarget(line) { retracted.insert(target) }
+                    } else if let time = CanonicalFields.time(line), time <= cut.at.seconds {
+                        candidates.append((time, seq))
+                    }
+                    return true
+                }
             }
-            return LedgerState(events: events, cut: cut)
+            candidates.sort { ($0.time, $0.seq) < ($1.time, $1.seq) }
+            var state = LedgerState()
+            for candidate in candidates {
+                guard let read = try txn.withValue(tables.events, Keys.uint64(candidate.seq), { ViewEvent(line: Array($0)) }),
+                    let event = read
+                else { throw LedgerError(.internalError, "seq \(candidate.seq) cannot be read") }
+                if !retracted.contains(event.id) { state.apply(event) }
+            }
+            return state
         }
         viewCache.withLock { $0.store(cut, state) }
         return state

@@ -111,3 +111,31 @@ struct LedgerStoreTests {
         }
     }
 }
+
+@Suite("Projection from the store")
+struct ProjectionTests {
+    /// The store's two-pass fold equals the pure fold over every event, for many cuts of the demo ledger.
+    @Test func theStoreFoldEqualsThePureFold() async throws {
+        let demo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("demo/brussels.ndjson")
+        let events = try String(contentsOf: demo, encoding: .utf8).split(separator: "\n").map { try JSONParser.parse(Array($0.utf8)) }
+        try await withTemporaryDirectory { dir in
+            let ledger = try Ledger(options: LedgerOptions(directory: dir))
+            defer { ledger.close() }
+            _ = try await ledger.append(events, batch: true, recordedBy: "t")
+            let all = try ledger.lines(after: 0, limit: 10_000).compactMap { ViewEvent(line: $0) }
+            #expect(all.count == events.count)
+            let views = Views()
+            for at in ["2016-01-01", "2022-05-06", "2022-05-10", "2024-01-24", "2030-01-01"] {
+                for seq: UInt64 in [0, 30, 58, 59, 86] {
+                    let cut = ViewCut(at: TimeParser.parse(at, dateOnly: .endOfDay)!, seq: seq)
+                    let stored = try ledger.state(at: cut)
+                    let pure = LedgerState(events: all, cut: cut)
+                    for name in ViewName.allCases {
+                        #expect(views.render(name, state: stored, cut: cut, root: "") == views.render(name, state: pure, cut: cut, root: ""), "\(name) at \(at) seq \(seq)")
+                    }
+                }
+            }
+        }
+    }
+}

@@ -60,6 +60,9 @@ public struct LedgerState: Sendable {
     public var coordinations: [String: Coordination] = [:]
     public var findings: [String: Finding] = [:]
 
+    /// An empty state, to which visible events are applied in fold order.
+    public init() {}
+
     /// Folds `events` (all stored events, in seq order) at `cut`.
     public init<S: Sequence>(events: S, cut: ViewCut) where S.Element == ViewEvent {
         var retracted = Set<String>()
@@ -77,7 +80,8 @@ public struct LedgerState: Sendable {
         for event in visible { apply(event) }
     }
 
-    private mutating func apply(_ e: ViewEvent) {
+    /// Applies one visible event; callers apply them in (time, seq) order.
+    public mutating func apply(_ e: ViewEvent) {
         let d = e.data
         switch e.type {
         case .actorRegistered:
