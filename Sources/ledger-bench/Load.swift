@@ -115,7 +115,7 @@ enum Load {
 
     static func importNDJSON(socket: String, events: Int, binDir: String, dir: String) throws -> Double {
         let path = dir + "/import.ndjson"
-        FileManager.default.createFile(atPath: path, contents: nil)
+        guard FileManager.default.createFile(atPath: path, contents: nil) else { throw ClientError("cannot create \(path)") }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         var chunk: [UInt8] = []
         for i in 0..<events {

@@ -74,7 +74,9 @@ enum ViewRenderer {
     static func styled(_ text: String, column: String) -> String {
         switch (column, text) {
         case ("status", "overdue"), ("status", "never-reported"), ("status", "unreported"), ("status", "open"),
-            ("evaluable", "no"), ("formal", "no"), ("missing", _) where text != "-":
+            ("evaluable", "no"), ("formal", "no"):
+            Terminal.red(text)
+        case ("missing", _) where text != "-":
             Terminal.red(text)
         case ("status", "ok"), ("status", "implemented"), ("evaluable", "yes"), ("formal", "yes"): Terminal.green(text)
         case ("status", "reported"), ("status", "accepted"): Terminal.yellow(text)
