@@ -13,16 +13,9 @@ enum WallClock {
 
     /// `YYYY-MM-DDTHH:MM:SS.sssZ`.
     static func recordedString(milliseconds: Int64) -> String {
-        let seconds = Timestamp(seconds: milliseconds.floorDivided(by: 1000)).description
-        let ms = milliseconds - milliseconds.floorDivided(by: 1000) * 1000
+        let seconds = Timestamp(seconds: milliseconds.floorDiv(1000)).description
+        let ms = milliseconds - milliseconds.floorDiv(1000) * 1000
         let msText = String(ms)
         return String(seconds.dropLast()) + "." + String(repeating: "0", count: 3 - msText.count) + msText + "Z"
-    }
-}
-
-extension Int64 {
-    func floorDivided(by d: Int64) -> Int64 {
-        let q = self / d
-        return (self % d != 0 && (self < 0) != (d < 0)) ? q - 1 : q
     }
 }

@@ -46,19 +46,13 @@ final class GroupCommitter: @unchecked Sendable {  // Sendable: `queue` is guard
         condition.unlock()
     }
 
-    /// Answers what is queued, then ends the writer thread.
+    /// Answers what is queued, then waits for the writer thread to end.
     func stop() {
         condition.lock()
         stopping = true
-        condition.signal()
+        condition.broadcast()
+        while thread != nil { condition.wait() }
         condition.unlock()
-        while true {
-            condition.lock()
-            let done = thread == nil
-            condition.unlock()
-            if done { return }
-            usleep(1000)
-        }
     }
 
     private func run() {
@@ -67,6 +61,7 @@ final class GroupCommitter: @unchecked Sendable {  // Sendable: `queue` is guard
             while queue.isEmpty && !stopping { condition.wait() }
             if queue.isEmpty && stopping {
                 thread = nil
+                condition.broadcast()
                 condition.unlock()
                 return
             }

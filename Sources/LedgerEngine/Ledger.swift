@@ -187,7 +187,7 @@ public final class Ledger: Sendable {
     ) throws -> AppendResult {
         let state = StoreHeadState(txn: txn, tables: tables)
         var context = AppendContext(
-            now: Timestamp(seconds: nowMilliseconds.floorDivided(by: 1000)),
+            now: Timestamp(seconds: nowMilliseconds.floorDiv(1000)),
             recorded: WallClock.recordedString(milliseconds: nowMilliseconds),
             recordedBy: request.recordedBy, seq: head + 1)
         var entries: [AppendResult.Entry] = []

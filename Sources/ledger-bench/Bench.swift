@@ -56,7 +56,7 @@ struct Bench {
         for name in ViewName.allCases {
             let cold = try Load.view(socket: daemon.socket, name: name.rawValue)
             let warm = try Load.view(socket: daemon.socket, name: name.rawValue)
-            report.add("view \(name.rawValue) cold (first after restart)", cold, unit: "s", targetMax: name == .inventory ? 1.0 : 1.0)
+            report.add("view \(name.rawValue) cold (first after restart)", cold, unit: "s", targetMax: 1.0)
             report.add("view \(name.rawValue) warm (same cut)", warm, unit: "s", targetMax: 0.1)
             daemon.stop()
             _ = try daemon.restart()

@@ -86,8 +86,9 @@ public struct CivilDate: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension Int64 {
+    /// Division rounding toward negative infinity (for instants before the epoch).
     @inlinable
-    func floorDiv(_ d: Int64) -> Int64 {
+    public func floorDiv(_ d: Int64) -> Int64 {
         let q = self / d
         return (self % d != 0 && (self < 0) != (d < 0)) ? q - 1 : q
     }

@@ -42,18 +42,8 @@ public struct Response: Sendable {
         ]
         if let index = error.index { object["index"] = .int(index) }
         let bytes = CanonicalJSON.encodeInOrder(.object(object))
-        var response = Response(
+        return Response(
             status: HTTPResponseStatus(statusCode: error.code.status), contentType: "application/problem+json",
             body: .bytes(bytes))
-        if error.code == .methodNotAllowed, let allow = error.allow { response.headers.add(name: "allow", value: allow) }
-        return response
-    }
-}
-
-extension LedgerError {
-    /// For `method-not-allowed`: the methods the route accepts, carried in the detail's last words.
-    var allow: String? {
-        guard let range = detail.range(of: "allowed: ") else { return nil }
-        return String(detail[range.upperBound...])
     }
 }

@@ -82,10 +82,12 @@ public struct Router: Sendable {
         let methods = route.methods
         let method = request.method == .HEAD ? .GET : request.method
         guard methods.contains(method) else {
-            throw LedgerError(
-                .methodNotAllowed,
-                "\(request.method.rawValue) is not allowed on \(request.path); allowed: \(methods.map(\.rawValue).joined(separator: ", "))"
-            )
+            let allow = methods.map(\.rawValue).joined(separator: ", ")
+            metrics.observeRefusal(.methodNotAllowed)
+            var response = Response.problem(
+                LedgerError(.methodNotAllowed, "\(request.method.rawValue) is not allowed on \(request.path); allowed: \(allow)"))
+            response.headers.add(name: "allow", value: allow)
+            return response
         }
         logger.debug("request", metadata: ["method": "\(request.method.rawValue)", "path": "\(request.path)", "user": "\(request.peer.userName)"])
         if case .health = route {
