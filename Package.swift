@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "LedgerClient", dependencies: ["LedgerDomain"]),
         .executableTarget(
             name: "ledgerd",
-            dependencies: ["LedgerServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["LedgerServer", "LedgerDomain", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "ledgerctl",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LedgerDomain
 
 /// `ledgerctl`: the policy ledger's command line, a client of `ledgerd`'s socket.
 @main
@@ -17,6 +18,7 @@ struct Ledgerctl: ParsableCommand {
               74  a local file could not be read or written
               3   verification failed: the log or its checkpoint does not match (verify)
             """,
+        version: PolicyLedger.version,
         subcommands: [
             StatusCommand.self, AppendCommand.self, ImportCommand.self, EventsCommand.self, HistoryCommand.self,
             ViewCommand.self, AuditCommand.self, ExportCommand.self, CheckpointCommand.self, ProveCommand.self,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LedgerDomain
 import LedgerServer
 import Logging
 
@@ -12,7 +13,8 @@ struct LedgerDaemonCommand: AsyncParsableCommand {
         discussion: """
             Configuration comes from --config (default /etc/ledgerd/ledgerd.toml when it exists), then the flags.
             Exit codes: 0 stopped cleanly (SIGTERM/SIGINT); 1 failed at run time; 78 invalid configuration (EX_CONFIG).
-            """)
+            """,
+        version: PolicyLedger.version)
 
     @Option(name: .long, help: "The configuration file (TOML).")
     var config: String?

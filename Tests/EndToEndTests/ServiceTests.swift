@@ -1,5 +1,8 @@
 import Foundation
 import LedgerClient
+import LedgerDomain
+import LedgerEngine
+import Synchronization
 import Testing
 
 /// A datagram socket bound to an abstract or path address, standing in for systemd's notify socket.
@@ -77,6 +80,69 @@ struct ServiceTests {
         #expect(lines.allSatisfy { $0.hasPrefix("<") && !$0.contains("T0") }, "\(log)")
     }
 
+    /// SIGTERM while 16 clients append: every acknowledged event is stored, every request that
+    /// reached the daemon gets a whole HTTP answer (an unanswered one was never stored), the
+    /// process exits 0 within 5 s, and the socket file is gone.
+    @Test func sigtermUnderLoadAnswersInFlightAndExitsCleanly() throws {
+        let daemon = try Daemon()
+        let socket = daemon.socket
+        let outcomes = Outcomes()
+        let threads = (0..<16).map { client in
+            Thread {
+                var connection = try? UnixConnection(socketPath: socket)
+                var n = 0
+                while let open = connection {
+                    let id = "t\(client)-\(n)"
+                    n += 1
+                    do {
+                        let answer = try open.send(
+                            method: "POST", path: "/v1/events", body: Array(actorEvent(id, id: id).utf8),
+                            contentType: "application/json")
+                        if answer.status == 201,
+                            let seq = (try? JSONParser.parse(answer.body))?["events"]?.arrayValue?.first?["seq"]?.doubleValue
+                        {
+                            outcomes.acknowledged.withLock { $0[id] = UInt64(seq) }
+                        } else {
+                            outcomes.otherAnswers.withLock { $0.append("\(answer.status) \(String(decoding: answer.body, as: UTF8.self))") }
+                        }
+                        if answer.headers["connection"]?.lowercased() == "close" {
+                            connection = try? UnixConnection(socketPath: socket)
+                        }
+                    } catch {
+                        // Closed before an answer: the request was not taken. Reconnecting fails
+                        // once the daemon stops listening, which ends this client.
+                        outcomes.unanswered.withLock { _ = $0.insert(id) }
+                        connection = try? UnixConnection(socketPath: socket)
+                    }
+                }
+            }
+        }
+        threads.forEach { $0.start() }
+        Thread.sleep(forTimeInterval: 1.0)
+        let signalled = ContinuousClock.now
+        let status = daemon.stop(signal: SIGTERM)
+        let took = ContinuousClock.now - signalled
+        #expect(status == 0)
+        #expect(took < .seconds(5), "exit took \(took)")
+        #expect(!FileManager.default.fileExists(atPath: socket), "the socket file is still there")
+        while threads.contains(where: { !$0.isFinished }) { Thread.sleep(forTimeInterval: 0.05) }
+
+        let acked = outcomes.acknowledged.withLock { $0 }
+        #expect(acked.count > 100)
+        #expect(outcomes.otherAnswers.withLock { $0 }.isEmpty, "\(outcomes.otherAnswers.withLock { $0.prefix(3) })")
+        let ledger = try Ledger(options: LedgerOptions(directory: daemon.dataDirectory, readOnly: true))
+        defer { ledger.close() }
+        var stored: [String: UInt64] = [:]
+        for seq in UInt64(1)...max(ledger.head, 1) {
+            guard let event = try ledger.event(seq: seq) else { break }
+            if let id = try JSONParser.parse(event.line)["id"]?.stringValue { stored[id] = seq }
+        }
+        #expect(stored.count == Int(ledger.head))
+        for (id, seq) in acked { #expect(stored[id] == seq, "acknowledged \(id) at seq \(seq) is not stored") }
+        for id in outcomes.unanswered.withLock({ $0 }) { #expect(stored[id] == nil, "\(id) was stored but never answered") }
+        #expect(stored.count == acked.count, "stored events that no client saw acknowledged")
+    }
+
     @Test func metricsParseAsPrometheusText() throws {
         let daemon = try Daemon()
         _ = try daemon.curl(["-H", "content-type: application/json", "-d", actorEvent("a"), "http://l/v1/events"])
@@ -95,4 +161,11 @@ struct ServiceTests {
         #expect(samples["ledger_map_bytes"] ?? 0 > 0)
         daemon.stop()
     }
+}
+
+/// What the appending clients saw, shared with the test.
+final class Outcomes: Sendable {
+    let acknowledged = Mutex<[String: UInt64]>([:])
+    let unanswered = Mutex<Set<String>>([])
+    let otherAnswers = Mutex<[String]>([])
 }
