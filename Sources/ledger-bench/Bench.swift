@@ -7,23 +7,31 @@ import LedgerStore
 /// ledger-bench: measures a raw-LMDB baseline and then ledgerd over its socket, in one run,
 /// and prints each figure next to its baseline and target. Not a test: it reports numbers.
 ///
-///     swift build -c release && .build/release/ledger-bench [--events N] [--dir DIR]
+///     swift build -c release && .build/release/ledger-bench [--events N] [--dir DIR] [--keep] [--reuse]
+///
+/// `--keep` leaves the generated store in DIR; `--reuse` skips the appends and the import and
+/// measures start-up, views, replay and verification on the store a `--keep` run left there.
 @main
 struct Bench {
     static func main() throws {
         var events = 1_000_000
         var dir = "/tmp/ledger-bench"
+        var keep = false
+        var reuse = false
         var args = CommandLine.arguments.dropFirst()
         while let arg = args.popFirst() {
             switch arg {
             case "--events": events = Int(args.popFirst() ?? "") ?? events
             case "--dir": dir = args.popFirst() ?? dir
+            case "--keep": keep = true
+            case "--reuse": reuse = true
             default:
-                print("usage: ledger-bench [--events N] [--dir DIR]")
+                print("usage: ledger-bench [--events N] [--dir DIR] [--keep] [--reuse]")
                 return
             }
         }
-        try? FileManager.default.removeItem(atPath: dir)
+        if !reuse { try? FileManager.default.removeItem(atPath: dir) }
+        try? FileManager.default.removeItem(atPath: dir + "/raw")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let binDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
         var report = Report()
@@ -40,6 +48,7 @@ struct Bench {
         let memory = MemorySampler(pid: daemon.pid)
         memory.start()
 
+        if !reuse {
         let single = try Load.singleClient(socket: daemon.socket, requests: 3000)
         report.add("(a) 1 client, 1 event/request", single, unit: "events/s", baseline: raw.singleCommitRate, target: 0.5)
         let concurrent = try Load.concurrentClients(socket: daemon.socket, clients: 64, requestsEach: 250)
@@ -47,6 +56,7 @@ struct Bench {
         let existing = 3000 + 64 * 250
         let importRate = try Load.importNDJSON(socket: daemon.socket, events: events - existing, binDir: binDir, dir: dir)
         report.add("(c) NDJSON import, 10,000/request", importRate, unit: "events/s", baseline: raw.batchedRate, target: 0.15)
+        }
 
         daemon.stop()
         let startup = try daemon.restart()
@@ -77,7 +87,7 @@ struct Bench {
             "offline verify (\(verification.failure == nil ? "ok" : "FAILED"))", Double(verification.size) / verifySeconds,
             unit: "events/s", baseline: sha, target: 1_000_000 / sha)
         print(report.render())
-        try? FileManager.default.removeItem(atPath: dir)
+        if !keep { try? FileManager.default.removeItem(atPath: dir) }
     }
 }
 

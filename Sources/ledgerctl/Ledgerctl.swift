@@ -16,12 +16,12 @@ struct Ledgerctl: ParsableCommand {
               69  the daemon cannot be reached
               70  the daemon failed (5xx)
               74  a local file could not be read or written
-              3   verification failed: the log or its checkpoint does not match (verify)
+              3   verification failed: the log, a bundle or a checkpoint does not match (verify, verify-bundle)
             """,
         version: PolicyLedger.version,
         subcommands: [
             StatusCommand.self, AppendCommand.self, ImportCommand.self, EventsCommand.self, HistoryCommand.self,
             ViewCommand.self, AuditCommand.self, ExportCommand.self, CheckpointCommand.self, ProveCommand.self,
-            VerifyCommand.self, BackupCommand.self,
+            VerifyCommand.self, BundleCommand.self, VerifyBundleCommand.self, BackupCommand.self,
         ])
 }

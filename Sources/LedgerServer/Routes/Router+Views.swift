@@ -45,6 +45,16 @@ extension Router {
         return .json(body)
     }
 
+    /// `GET /v1/views` (an extension of the contract's API): the view names and the settings the
+    /// views depend on (the coherence tensions), so that a client can recompute a view offline,
+    /// as `ledgerctl verify-bundle` does.
+    func getViewCatalogue() -> Response {
+        .json([
+            "views": .array(ViewName.allCases.map { .string($0.rawValue) }),
+            "tensions": .array(configuration.tensions.map { .array($0.map { .string($0) }) }),
+        ])
+    }
+
     /// `GET /v1/checkpoint`: the last signed checkpoint, a C2SP signed note.
     func getCheckpoint() throws -> Response {
         let note = try ledger.checkpoint() ?? {

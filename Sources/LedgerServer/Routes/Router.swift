@@ -21,7 +21,7 @@ public struct Router: Sendable {
 
     /// The routes: a path pattern, the methods it takes, and whether it writes.
     enum Route {
-        case health, events, subject(String), view(String), checkpoint, verifier, inclusion, consistency, metrics, backup
+        case health, events, subject(String), views, view(String), checkpoint, verifier, inclusion, consistency, metrics, backup
 
         var methods: [HTTPMethod] {
             switch self {
@@ -41,6 +41,7 @@ public struct Router: Sendable {
             case "health": return .health
             case "events": return .events
             case "checkpoint": return .checkpoint
+            case "views": return .views
             default: return nil
             }
         case 4 where parts[1] == "v1":
@@ -107,6 +108,8 @@ public struct Router: Sendable {
             return try getEvents(request)
         case .subject(let name):
             return try getSubject(name)
+        case .views:
+            return getViewCatalogue()
         case .view(let name):
             return try await getView(name, request)
         case .checkpoint:
