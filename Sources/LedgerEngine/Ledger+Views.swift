@@ -1,5 +1,6 @@
 import LedgerDomain
 import LedgerStore
+import Logging
 
 extension Ledger {
     /// The highest seq whose recorded time (whole seconds) is at or before `recorded`;
@@ -20,41 +21,69 @@ extension Ledger {
         }
     }
 
-    /// The fold of the visible events at `cut`, from the log (cached per cut; a cached state
-    /// is the same fold, since the log below a seq never changes).
+    /// The fold of the visible events at `cut`, from the projection records (cached per cut;
+    /// a cached state is the same fold, since the log below a seq never changes).
+    ///
+    /// One pass in fold order: the `views` table is keyed by (time, seq), so the scan stops at
+    /// the first record after `cut.at`, skips records above `cut.seq`, and skips the events that
+    /// a retraction at or below `cut.seq` names. No JSON is parsed and nothing is sorted.
     public func state(at cut: ViewCut) throws -> LedgerState {
         if let cached = viewCache.withLock({ $0.lookup(cut) }) { return cached }
         let tables = self.tables
-        // Two passes keep memory to 16 bytes per candidate: first the (time, seq) of every event
-        // inside the cut and the ids retractions name, read off the canonical bytes; then each
-        // candidate's line, parsed and applied in fold order.
         let state = try env.read { txn in
-            var candidates: [(time: Int64, seq: UInt64)] = []
-            var retracted = Set<String>()
-            if cut.seq > 0 {
-                try txn.scan(tables.events) { key, line in
-                    let seq = Keys.uint64(from: key)
-                    if seq > cut.seq { return false }
-                    if CanonicalFields.hasType(line, EventType.eventRetracted.rawValue) {
-                        if let target = CanonicalFields.retractionTarget(line) { retracted.insert(target) }
-                    } else if let time = CanonicalFields.time(line), time <= cut.at.seconds {
-                        candidates.append((time, seq))
-                    }
-                    return true
-                }
-            }
-            candidates.sort { ($0.time, $0.seq) < ($1.time, $1.seq) }
             var state = LedgerState()
-            for candidate in candidates {
-                guard let read = try txn.withValue(tables.events, Keys.uint64(candidate.seq), { ViewEvent(line: Array($0)) }),
-                    let event = read
-                else { throw LedgerError(.internalError, "seq \(candidate.seq) cannot be read") }
-                if !retracted.contains(event.id) { state.apply(event) }
+            guard cut.seq > 0 else { return state }
+            var retracted = Set<UInt64>()
+            try txn.scan(tables.retractions) { key, target in
+                if Keys.uint64(from: key) > cut.seq { return false }
+                retracted.insert(Keys.uint64(from: target))
+                return true
+            }
+            let end = cut.at.seconds
+            try txn.scan(tables.views) { key, value in
+                let (time, seq) = ViewRecord.decodeKey(key)
+                if time.seconds > end { return false }
+                if seq > cut.seq || retracted.contains(seq) { return true }
+                guard let event = ViewRecord.decode(key: key, value: value) else {
+                    throw LedgerError(.internalError, "the projection record of seq \(seq) cannot be read")
+                }
+                state.apply(event)
+                return true
             }
             return state
         }
         viewCache.withLock { $0.store(cut, state) }
         return state
+    }
+
+    /// Writes the projection records of a store made before they existed (or in an older
+    /// format), from the canonical lines, once, at open.
+    static func buildViewRecordsIfNeeded(env: Environment, tables: LedgerTables, logger: Logger, head: UInt64) throws {
+        let formatKey = Array("view-record-format".utf8)
+        let current = Array(ViewRecord.format.utf8)
+        if try env.read({ txn in try txn.get(tables.meta, formatKey) }) == current { return }
+        if head > 0 { logger.notice("building the view projection records", metadata: ["events": "\(head)"]) }
+        try env.write { txn in
+            try txn.clear(tables.views)
+            try txn.clear(tables.retractions)
+            try txn.scan(tables.events) { _, line in
+                guard let event = ViewEvent(line: Array(line)) else {
+                    throw LedgerError(.internalError, "a stored line cannot be read")
+                }
+                if event.type == .eventRetracted {
+                    guard let target = try txn.get(tables.ids, Array((event.data.text("target") ?? "").utf8)) else {
+                        throw LedgerError(.internalError, "the retraction at seq \(event.seq) names an unknown event")
+                    }
+                    try txn.put(tables.retractions, Keys.uint64(event.seq), target)
+                } else {
+                    try txn.put(
+                        tables.views, ViewRecord.key(time: event.time, seq: event.seq),
+                        ViewRecord.encode(type: event.type, subject: event.subject, data: event.data))
+                }
+                return true
+            }
+            try txn.put(tables.meta, formatKey, current)
+        }
     }
 }
 

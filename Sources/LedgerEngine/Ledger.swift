@@ -69,6 +69,7 @@ public final class Ledger: Sendable {
                     try txn.put(tables.meta, Array("checkpoint".utf8), Array(note.utf8))
                 }
             }
+            try Ledger.buildViewRecordsIfNeeded(env: env, tables: tables, logger: logger, head: head)
             let box = ApplyBox()
             self.committer = GroupCommitter { group in box.apply?(group) }
             box.apply = { [unowned self] group in self.commitGroup(group) }
@@ -229,7 +230,11 @@ public final class Ledger: Sendable {
         for node in try MerkleTree.completedNodes(appending: event.leafHash, at: event.seq - 1, node: tables.nodes(txn)) {
             try txn.put(tables.tree, LedgerTables.treeKey(level: node.level, index: node.index), node.hash)
         }
+        if let projection = event.projection {
+            try txn.put(tables.views, projection.key, projection.value)
+        }
         if let retracted = event.retracted {
+            try txn.put(tables.retractions, seqKey, Keys.uint64(retracted.seq))
             for reference in Set(retracted.references) {
                 try txn.delete(tables.refs, LedgerTables.refKey(reference, seq: retracted.seq))
             }

@@ -3,7 +3,7 @@ import LedgerStore
 
 /// The ledger's LMDB databases and their key layouts.
 struct LedgerTables: Sendable {
-    static let names = ["events", "leaves", "ids", "subjects", "refs", "meta", "tree"]
+    static let names = ["events", "leaves", "ids", "subjects", "refs", "meta", "tree", "views", "retractions"]
 
     /// seq (8 bytes, big-endian) -> canonical line, byte-exact.
     let events: Database
@@ -20,6 +20,11 @@ struct LedgerTables: Sendable {
     /// level (1 byte) + index (8 bytes big-endian) -> hash of a complete RFC 6962 subtree of
     /// 2^level leaves; level 0 lives in `leaves`.
     let tree: Database
+    /// `ViewRecord` key (time, seq) -> the event's binary projection record, in fold order;
+    /// retractions have none. What every view folds, without parsing JSON.
+    let views: Database
+    /// seq of a retraction -> seq of the event it retracts (8 bytes big-endian).
+    let retractions: Database
 
     init(_ env: Environment) {
         events = env.database("events")
@@ -29,6 +34,8 @@ struct LedgerTables: Sendable {
         refs = env.database("refs")
         meta = env.database("meta")
         tree = env.database("tree")
+        views = env.database("views")
+        retractions = env.database("retractions")
     }
 
     static func treeKey(level: Int, index: UInt64) -> [UInt8] {

@@ -151,6 +151,13 @@ public final class Transaction {
         )
     }
 
+    /// Deletes every entry of `db` (the database itself stays).
+    ///
+    /// The corresponding C function is `mdb_drop`.
+    public func clear(_ db: Database) throws {
+        try check(mdb_drop(handle, db.dbi, 0), "mdb_drop")
+    }
+
     /// The number of entries in `db`.
     ///
     /// The corresponding C function is `mdb_stat`.

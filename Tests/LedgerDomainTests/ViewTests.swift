@@ -10,7 +10,16 @@ final class ViewLedger {
     @discardableResult
     func add(_ e: JSONValue) throws -> String {
         guard case .accepted(let accepted) = try head.append(e) else { throw LedgerError(.internalError, "not accepted") }
-        events.append(ViewEvent(line: accepted.line)!)
+        let event = ViewEvent(line: accepted.line)!
+        events.append(event)
+        // The binary projection record the store keeps decodes to what the line says.
+        if let projection = accepted.projection {
+            let decoded = projection.key.withUnsafeBytes { k in projection.value.withUnsafeBytes { ViewRecord.decode(key: k, value: $0) } }
+            #expect(decoded?.seq == event.seq && decoded?.time == event.time && decoded?.type == event.type)
+            #expect(decoded?.subject == event.subject && decoded?.data == event.data)
+        } else {
+            #expect(event.type == .eventRetracted)
+        }
         return accepted.id
     }
 
@@ -191,5 +200,36 @@ struct SplitMixDomain {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+@Suite("Projection records")
+struct ViewRecordTests {
+    /// Keys sort in fold order: by time (before 1970 too), then seq.
+    @Test func keysSortByTimeThenSeq() {
+        let cases: [(Int64, UInt64)] = [(-4_354_000_000, 9), (-1, 1), (0, 7), (0, 8), (1_706_140_799, 2), (1_706_140_800, 1)]
+        let keys = cases.map { ViewRecord.key(time: Timestamp(seconds: $0.0), seq: $0.1) }
+        for (a, b) in zip(keys, keys.dropFirst()) { #expect(a.lexicographicallyPrecedes(b)) }
+        for (key, expected) in zip(keys, cases) {
+            let decoded = key.withUnsafeBytes { ViewRecord.decodeKey($0) }
+            #expect(decoded.time.seconds == expected.0 && decoded.seq == expected.1)
+        }
+    }
+
+    /// Every member kind survives the round trip; truncated records are refused, not misread.
+    @Test func recordsRoundTripAndTruncationIsRefused() throws {
+        let data = ViewData(try JSONParser.parse(Array(#"{"title":"Été","indicators":[{"a":1},2],"covers":["measure/a","plan/b"],"baseline":{"x":1,"y":2},"objective":null,"ignored":"x","kind":"ngo"}"#.utf8)).objectValue!)
+        #expect(data.members.map(\.key) == ["kind", "title", "objective", "indicators", "baseline", "covers"])
+        let key = ViewRecord.key(time: Timestamp(seconds: 86_400), seq: 42)
+        let value = ViewRecord.encode(type: .measureLaunched, subject: "measure/été", data: data)
+        let event = try #require(key.withUnsafeBytes { k in value.withUnsafeBytes { ViewRecord.decode(key: k, value: $0) } })
+        #expect(event.seq == 42 && event.time.seconds == 86_400 && event.type == .measureLaunched && event.subject == "measure/été")
+        #expect(event.data == data)
+        #expect(event.data.count("indicators") == 2 && event.data.count("baseline") == 2 && event.data.strings("covers") == ["measure/a", "plan/b"])
+        #expect(event.data.text("objective") == nil && event.data.text("title") == "Été")
+        for cut in 0..<value.count {
+            let truncated = Array(value.prefix(cut))
+            #expect(key.withUnsafeBytes { k in truncated.withUnsafeBytes { ViewRecord.decode(key: k, value: $0) } } == nil)
+        }
     }
 }

@@ -57,6 +57,8 @@ public struct AcceptedEvent: Sendable {
     public var references: [Subject]
     /// For a retraction: the target's seq and the references that stop counting with it.
     public var retracted: (seq: UInt64, references: [Subject])?
+    /// The binary projection record (`ViewRecord`) and its fold-order key; nil for a retraction.
+    public var projection: (key: [UInt8], value: [UInt8])?
 }
 
 /// What validation decided about one event.

@@ -88,7 +88,13 @@ public struct Validator: Sendable {
                 id: eventID, subject: envelope.subject, seq: context.seq, streamVersion: streamVersion, line: line,
                 leafHash: Self.leafHash(line), subjectState: newState,
                 references: envelope.type == .eventRetracted ? [] : envelope.type.references(in: data),
-                retracted: retracted))
+                retracted: retracted,
+                projection: envelope.type == .eventRetracted
+                    ? nil
+                    : (
+                        ViewRecord.key(time: envelope.time, seq: context.seq),
+                        ViewRecord.encode(type: envelope.type, subject: envelope.subject.description, data: ViewData(data))
+                    )))
     }
 
     /// `SHA-256(0x00 || line)`, the RFC 6962 leaf hash.

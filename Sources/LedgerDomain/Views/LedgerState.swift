@@ -16,19 +16,13 @@ public struct LedgerState: Sendable {
     }
 
     public struct Measure: Sendable {
-        public var fields: JSONObject
+        public var fields: ViewData
         public var launched: Timestamp
         public var ended: Timestamp?
         public var obligation: Obligation?
 
-        public func text(_ key: String) -> String? { fields[key]?.stringValue }
-        public func count(_ key: String) -> Int {
-            switch fields[key] {
-            case .array(let a)?: a.count
-            case .object(let o)?: o.count
-            default: 0
-            }
-        }
+        public func text(_ key: String) -> String? { fields.text(key) }
+        public func count(_ key: String) -> Int { fields.count(key) }
     }
 
     public struct Report: Sendable {
@@ -70,7 +64,7 @@ public struct LedgerState: Sendable {
         for event in events {
             if event.seq > cut.seq { break }
             if event.type == .eventRetracted {
-                if let target = event.data["target"]?.stringValue { retracted.insert(target) }
+                if let target = event.data.text("target") { retracted.insert(target) }
             } else if event.time <= cut.at {
                 candidates.append(event)
             }
@@ -85,11 +79,11 @@ public struct LedgerState: Sendable {
         let d = e.data
         switch e.type {
         case .actorRegistered:
-            actors[e.subject] = Actor(kind: d["kind"]?.stringValue ?? "")
+            actors[e.subject] = Actor(kind: d.text("kind") ?? "")
         case .planPublished:
-            plans[e.subject] = Plan(parent: d["parent"]?.stringValue)
+            plans[e.subject] = Plan(parent: d.text("parent"))
         case .priorityAdopted, .priorityDropped, .priorityWaived:
-            guard let priority = d["priority"]?.stringValue else { return }
+            guard let priority = d.text("priority") else { return }
             let position: SubjectState.Position =
                 e.type == .priorityAdopted ? .adopted : e.type == .priorityWaived ? .waived : .none
             plans[e.subject]?.positions[priority] = position
@@ -101,24 +95,22 @@ public struct LedgerState: Sendable {
             measures[e.subject]?.ended = e.time
         case .reportingRequired:
             measures[e.subject]?.obligation = Obligation(
-                to: d["to"]?.stringValue ?? "", every: d["every"]?.stringValue ?? "", since: e.time)
+                to: d.text("to") ?? "", every: d.text("every") ?? "", since: e.time)
         case .reportFiled:
             reports[e.subject] = Report(
-                id: e.subject, time: e.time, kind: d["kind"]?.stringValue ?? "",
-                covers: d["covers"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+                id: e.subject, time: e.time, kind: d.text("kind") ?? "", covers: d.strings("covers"))
         case .coordinationEstablished:
             coordinations[e.subject] = Coordination(
-                parties: d["parties"]?.arrayValue?.compactMap(\.stringValue) ?? [], form: d["form"]?.stringValue ?? "",
-                ended: false)
+                parties: d.strings("parties"), form: d.text("form") ?? "", ended: false)
         case .coordinationEnded:
             coordinations[e.subject]?.ended = true
         case .findingRecorded:
             findings[e.subject] = Finding(
-                auditor: d["auditor"]?.stringValue ?? "", severity: d["severity"]?.stringValue ?? "",
-                about: d["about"]?.arrayValue?.compactMap(\.stringValue) ?? [], time: e.time, status: nil, answers: 0)
+                auditor: d.text("auditor") ?? "", severity: d.text("severity") ?? "", about: d.strings("about"),
+                time: e.time, status: nil, answers: 0)
         case .findingAnswered:
             findings[e.subject]?.answers += 1
-            findings[e.subject]?.status = d["status"]?.stringValue
+            findings[e.subject]?.status = d.text("status")
         case .eventRetracted:
             break
         }

@@ -1,0 +1,144 @@
+/// The binary projection record of one event: what the fold reads, written beside the
+/// canonical line at append time so that computing a view never parses JSON.
+///
+/// Key (16 bytes), in fold order: the effective time in whole seconds (8 bytes big-endian,
+/// sign bit flipped so that earlier times sort first), then the seq (8 bytes big-endian).
+///
+/// Value: type code (1 byte, the position in `EventType.allCases`), subject (u16 length +
+/// UTF-8), member count (1 byte), then per member: key code (1 byte, the position in
+/// `ViewData.projectedKeys`), kind (1 byte) and payload: text = u16 length + UTF-8;
+/// strings = u16 count + each u16 length + UTF-8; size = u32; other = nothing. Integers are
+/// little-endian. A change to this layout bumps `format`, which rebuilds the records on open.
+public enum ViewRecord {
+    public static let format = "1"
+
+    public static func key(time: Timestamp, seq: UInt64) -> [UInt8] {
+        var key = [UInt8](repeating: 0, count: 16)
+        let t = UInt64(bitPattern: time.seconds) ^ (1 << 63)
+        for i in 0..<8 {
+            key[i] = UInt8(truncatingIfNeeded: t >> (56 - 8 * i))
+            key[8 + i] = UInt8(truncatingIfNeeded: seq >> (56 - 8 * i))
+        }
+        return key
+    }
+
+    public static func decodeKey(_ key: UnsafeRawBufferPointer) -> (time: Timestamp, seq: UInt64) {
+        var t: UInt64 = 0
+        var seq: UInt64 = 0
+        for i in 0..<8 {
+            t = t << 8 | UInt64(key[i])
+            seq = seq << 8 | UInt64(key[8 + i])
+        }
+        return (Timestamp(seconds: Int64(bitPattern: t ^ (1 << 63))), seq)
+    }
+
+    static let types = EventType.allCases
+    static let typeCodes: [EventType: UInt8] = Dictionary(
+        uniqueKeysWithValues: EventType.allCases.enumerated().map { ($0.element, UInt8($0.offset)) })
+
+    public static func encode(type: EventType, subject: String, data: ViewData) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        out.append(typeCodes[type]!)
+        appendString(subject, to: &out)
+        out.append(UInt8(data.members.count))
+        for (key, value) in data.members {
+            out.append(ViewData.codes[key]!)
+            switch value {
+            case .text(let s):
+                out.append(0)
+                appendString(s, to: &out)
+            case .strings(let list):
+                out.append(1)
+                appendUInt16(list.count, to: &out)
+                for s in list { appendString(s, to: &out) }
+            case .size(let n):
+                out.append(2)
+                for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: UInt32(clamping: n) >> (8 * i))) }
+            case .other:
+                out.append(3)
+            }
+        }
+        return out
+    }
+
+    /// The event a record holds; nil when the bytes are not a record of this format.
+    public static func decode(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) -> ViewEvent? {
+        guard key.count == 16 else { return nil }
+        let (time, seq) = decodeKey(key)
+        var reader = Reader(bytes: value)
+        guard let code = reader.byte(), Int(code) < types.count, let subject = reader.string(),
+            let count = reader.byte()
+        else { return nil }
+        var data = ViewData()
+        for _ in 0..<count {
+            guard let keyCode = reader.byte(), Int(keyCode) < ViewData.projectedKeys.count, let kind = reader.byte() else {
+                return nil
+            }
+            let field: ViewField
+            switch kind {
+            case 0:
+                guard let s = reader.string() else { return nil }
+                field = .text(s)
+            case 1:
+                guard let n = reader.uint16() else { return nil }
+                var list: [String] = []
+                list.reserveCapacity(n)
+                for _ in 0..<n {
+                    guard let s = reader.string() else { return nil }
+                    list.append(s)
+                }
+                field = .strings(list)
+            case 2:
+                guard let n = reader.uint32() else { return nil }
+                field = .size(n)
+            case 3: field = .other
+            default: return nil
+            }
+            data.append(ViewData.projectedKeys[Int(keyCode)], field)
+        }
+        return ViewEvent(
+            seq: seq, id: "", type: types[Int(code)], subject: subject, time: time, recorded: 0, data: data)
+    }
+
+    private static func appendUInt16(_ n: Int, to out: inout [UInt8]) {
+        out.append(UInt8(truncatingIfNeeded: n))
+        out.append(UInt8(truncatingIfNeeded: n >> 8))
+    }
+
+    private static func appendString(_ s: String, to out: inout [UInt8]) {
+        let utf8 = s.utf8
+        appendUInt16(utf8.count, to: &out)
+        out.append(contentsOf: utf8)
+    }
+
+    /// Reads a record's bytes front to back; every read is bounds-checked.
+    private struct Reader {
+        let bytes: UnsafeRawBufferPointer
+        var offset = 0
+
+        mutating func byte() -> UInt8? {
+            guard offset < bytes.count else { return nil }
+            defer { offset += 1 }
+            return bytes[offset]
+        }
+
+        mutating func uint16() -> Int? {
+            guard offset + 2 <= bytes.count else { return nil }
+            defer { offset += 2 }
+            return Int(bytes[offset]) | Int(bytes[offset + 1]) << 8
+        }
+
+        mutating func uint32() -> Int? {
+            guard offset + 4 <= bytes.count else { return nil }
+            defer { offset += 4 }
+            return (0..<4).reduce(0) { $0 | Int(bytes[offset + $1]) << (8 * $1) }
+        }
+
+        mutating func string() -> String? {
+            guard let n = uint16(), offset + n <= bytes.count else { return nil }
+            defer { offset += n }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)]), as: UTF8.self)
+        }
+    }
+}
