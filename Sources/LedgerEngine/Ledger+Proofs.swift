@@ -1,6 +1,7 @@
 import Foundation
 import LedgerDomain
 import LedgerStore
+import Synchronization
 
 extension Ledger {
     /// The RFC 6962 root of the first `size` leaves, from the stored tree.
@@ -40,62 +41,70 @@ extension Ledger {
     /// Offline verification: recomputes every leaf from its stored line and the root from the
     /// leaves, and checks them against the stored leaves, the stored tree and the last signed
     /// checkpoint. `progress` is called with the number of lines checked.
-    public func verifyStore(progress: (UInt64) -> Void = { _ in }) throws -> VerificationReport {
+    ///
+    /// The log is checked in chunks of 2^16 seqs on every core, each chunk in its own read
+    /// snapshot (lines below the head never change, so every snapshot agrees on them). A chunk
+    /// is a perfect RFC 6962 subtree, so the root is the chunks' roots combined like leaves.
+    /// `chunkSize` must be a power of two (smaller ones let tests cross chunk boundaries).
+    public func verifyStore(chunkSize: UInt64 = 1 << 16, progress: (UInt64) -> Void = { _ in }) throws -> VerificationReport {
+        precondition(chunkSize > 0 && chunkSize & (chunkSize - 1) == 0, "chunkSize must be a power of two")
         let tables = self.tables
-        return try env.read { txn in
-            var builder = MerkleTree.Builder()
-            var expected: UInt64 = 1
-            var failure: VerificationReport.Failure?
-            try txn.scan(tables.events) { key, line in
-                let seq = Keys.uint64(from: key)
-                if seq != expected {
-                    failure = .init(seq: expected, reason: "seq \(expected) is missing (next stored is \(seq))")
-                    return false
-                }
-                let leaf = Validator.leafHash(line)
-                guard let stored = try txn.get(tables.leaves, key), stored == leaf else {
-                    failure = .init(seq: seq, reason: "the stored line of seq \(seq) does not hash to its stored leaf")
-                    return false
-                }
-                if !CanonicalFields.holdsSeq(line, seq) {
-                    failure = .init(seq: seq, reason: "the line stored at seq \(seq) does not carry that seq")
-                    return false
-                }
-                builder.append(leaf)
-                expected += 1
-                if seq % 65_536 == 0 { progress(seq) }
-                return true
-            }
-            let size = builder.count
-            progress(size)
-            if let failure { return VerificationReport(size: size, root: nil, failure: failure) }
-            let root = builder.root
-            if (try? MerkleTree.root(size: size, node: tables.nodes(txn))) != root {
-                return VerificationReport(
-                    size: size, root: root, failure: .init(seq: nil, reason: "the stored tree's root does not match the leaves"))
-            }
-            guard let note = try txn.get(tables.meta, Array("checkpoint".utf8)).map({ String(decoding: $0, as: UTF8.self) }),
-                let verifier = try txn.get(tables.meta, Array("verifier".utf8)).map({ String(decoding: $0, as: UTF8.self) })
-            else {
-                return VerificationReport(
-                    size: size, root: root, failure: size == 0 ? nil : .init(seq: nil, reason: "no signed checkpoint is stored"))
-            }
-            guard let body = SignedNote.verify(note: note, verifierKey: verifier), let checkpoint = SignedNote.parseCheckpoint(body)
-            else {
-                return VerificationReport(
-                    size: size, root: root, failure: .init(seq: nil, reason: "the stored checkpoint's signature does not verify with the stored key"))
-            }
-            if checkpoint.size != size {
-                return VerificationReport(
-                    size: size, root: root,
-                    failure: .init(seq: min(checkpoint.size, size) + 1, reason: "the last signed checkpoint has size \(checkpoint.size) but the log holds \(size) events"))
-            }
-            if checkpoint.root != root {
-                return VerificationReport(
-                    size: size, root: root, failure: .init(seq: nil, reason: "the recomputed root differs from the signed checkpoint's root"))
-            }
-            return VerificationReport(size: size, root: root, failure: nil)
+        // One snapshot fixes the size and what it is checked against.
+        let (size, storedRoot, note, verifier) = try env.read { txn in
+            let size = try txn.last(tables.events).map { Keys.uint64(from: $0.key) } ?? 0
+            let root = try? MerkleTree.root(size: size, node: tables.nodes(txn))
+            let note = try txn.get(tables.meta, Array("checkpoint".utf8)).map { String(decoding: $0, as: UTF8.self) }
+            let verifier = try txn.get(tables.meta, Array("verifier".utf8)).map { String(decoding: $0, as: UTF8.self) }
+            return (size, root, note, verifier)
         }
+        let chunkCount = Int((size + chunkSize - 1) / chunkSize)
+        let results = StoreVerifier.Results(count: chunkCount)
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, chunkCount))
+        let env = self.env
+        let work: @Sendable () -> Void = {
+            while let chunk = results.take() {
+                let first = UInt64(chunk) * chunkSize + 1
+                let last = min(first + chunkSize - 1, size)
+                let result = (try? env.read { txn in try StoreVerifier.check(first...last, txn: txn, tables: tables) })
+                    ?? .init(root: [], checked: 0, failure: .init(seq: first, reason: "the chunk from seq \(first) cannot be read"))
+                results.finish(chunk, result)
+            }
+        }
+        let threads = (1..<workers).map { _ in Thread { work() } }
+        threads.forEach { $0.start() }
+        work()
+        while !results.allDone { results.waitForProgress { progress($0) } }
+        progress(size)
+
+        var builder = MerkleTree.Builder()
+        for result in results.all {
+            if let failure = result.failure { return VerificationReport(size: builder.count * chunkSize, root: nil, failure: failure) }
+            builder.append(result.root)
+        }
+        let root = size == 0 ? MerkleTree.emptyRoot : builder.root
+        if storedRoot != root {
+            return VerificationReport(
+                size: size, root: root, failure: .init(seq: nil, reason: "the stored tree's root does not match the leaves"))
+        }
+        guard let note, let verifier else {
+            return VerificationReport(
+                size: size, root: root, failure: size == 0 ? nil : .init(seq: nil, reason: "no signed checkpoint is stored"))
+        }
+        guard let body = SignedNote.verify(note: note, verifierKey: verifier), let checkpoint = SignedNote.parseCheckpoint(body)
+        else {
+            return VerificationReport(
+                size: size, root: root, failure: .init(seq: nil, reason: "the stored checkpoint's signature does not verify with the stored key"))
+        }
+        if checkpoint.size != size {
+            return VerificationReport(
+                size: size, root: root,
+                failure: .init(seq: min(checkpoint.size, size) + 1, reason: "the last signed checkpoint has size \(checkpoint.size) but the log holds \(size) events"))
+        }
+        if checkpoint.root != root {
+            return VerificationReport(
+                size: size, root: root, failure: .init(seq: nil, reason: "the recomputed root differs from the signed checkpoint's root"))
+        }
+        return VerificationReport(size: size, root: root, failure: nil)
     }
 }
 
