@@ -22,13 +22,17 @@ extension Ledger {
     }
 
     /// The fold of the visible events at `cut`, from the projection records (cached per cut;
-    /// a cached state is the same fold, since the log below a seq never changes).
+    /// a cached state is the same fold, since the log below a seq never changes). With
+    /// `types`, only events of those types are applied (a view's `reads`): the others are
+    /// skipped on their type byte without being decoded.
     ///
     /// One pass in fold order: the `views` table is keyed by (time, seq), so the scan stops at
     /// the first record after `cut.at`, skips records above `cut.seq`, and skips the events that
     /// a retraction at or below `cut.seq` names. No JSON is parsed and nothing is sorted.
-    public func state(at cut: ViewCut) throws -> LedgerState {
-        if let cached = viewCache.withLock({ $0.lookup(cut) }) { return cached }
+    public func state(at cut: ViewCut, reading types: Set<EventType>? = nil) throws -> LedgerState {
+        let key = ViewCache.Key(cut: cut, types: types)
+        if let cached = viewCache.withLock({ $0.lookup(key) }) { return cached }
+        let mask = ViewRecord.mask(types ?? Set(EventType.allCases))
         let tables = self.tables
         let state = try env.read { txn in
             var state = LedgerState()
@@ -40,10 +44,22 @@ extension Ledger {
                 return true
             }
             let end = cut.at.seconds
+            // A first pass reads only keys and type bytes to size the state's tables, so the
+            // fold never rehashes them as they grow.
+            var created: [EventType: Int] = [:]
             try txn.scan(tables.views) { key, value in
                 let (time, seq) = ViewRecord.decodeKey(key)
                 if time.seconds > end { return false }
-                if seq > cut.seq || retracted.contains(seq) { return true }
+                if seq <= cut.seq, ViewRecord.isType(value, in: mask), let type = ViewRecord.type(of: value), type.isCreation {
+                    created[type, default: 0] += 1
+                }
+                return true
+            }
+            state.reserveCapacity(created)
+            try txn.scan(tables.views) { key, value in
+                let (time, seq) = ViewRecord.decodeKey(key)
+                if time.seconds > end { return false }
+                if seq > cut.seq || !ViewRecord.isType(value, in: mask) || retracted.contains(seq) { return true }
                 guard let event = ViewRecord.decode(key: key, value: value) else {
                     throw LedgerError(.internalError, "the projection record of seq \(seq) cannot be read")
                 }
@@ -52,7 +68,7 @@ extension Ledger {
             }
             return state
         }
-        viewCache.withLock { $0.store(cut, state) }
+        viewCache.withLock { $0.store(key, state) }
         return state
     }
 
@@ -87,18 +103,23 @@ extension Ledger {
     }
 }
 
-/// A few recent folds, keyed by their cut.
+/// A few recent folds, keyed by their cut and the event types they applied.
 struct ViewCache: Sendable {
-    private var entries: [(cut: ViewCut, state: LedgerState)] = []
-    private let capacity = 8
-
-    func lookup(_ cut: ViewCut) -> LedgerState? {
-        entries.first { $0.cut == cut }?.state
+    struct Key: Equatable, Sendable {
+        var cut: ViewCut
+        var types: Set<EventType>?
     }
 
-    mutating func store(_ cut: ViewCut, _ state: LedgerState) {
-        entries.removeAll { $0.cut == cut }
-        entries.append((cut, state))
+    private var entries: [(key: Key, state: LedgerState)] = []
+    private let capacity = 16
+
+    func lookup(_ key: Key) -> LedgerState? {
+        entries.first { $0.key == key }?.state
+    }
+
+    mutating func store(_ key: Key, _ state: LedgerState) {
+        entries.removeAll { $0.key == key }
+        entries.append((key, state))
         if entries.count > capacity { entries.removeFirst() }
     }
 }

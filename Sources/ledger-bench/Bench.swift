@@ -73,7 +73,7 @@ struct Bench {
             memory.retarget(pid: daemon.pid)
         }
         let replay = try Load.replayRate(socket: daemon.socket, events: events)
-        report.add("view replay rate (cold inventory)", replay, unit: "events/s", baseline: raw.scanRate, target: 0.07)
+        report.add("view replay rate (cold coherence: every record decoded and applied)", replay, unit: "events/s", baseline: raw.scanRate, target: 0.07)
         daemon.stop()
         memory.stop()
         report.add("ledgerd anonymous resident memory, peak", Double(memory.peakKiB) / 1024, unit: "MiB", targetMax: 256)

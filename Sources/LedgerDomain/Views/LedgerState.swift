@@ -74,6 +74,21 @@ public struct LedgerState: Sendable {
         for event in visible { apply(event) }
     }
 
+    /// Sizes the tables for the number of subjects each creation type will add.
+    public mutating func reserveCapacity(_ created: [EventType: Int]) {
+        for (type, n) in created {
+            switch type {
+            case .actorRegistered: actors.reserveCapacity(n)
+            case .planPublished: plans.reserveCapacity(n)
+            case .measureLaunched: measures.reserveCapacity(n)
+            case .reportFiled: reports.reserveCapacity(n)
+            case .coordinationEstablished: coordinations.reserveCapacity(n)
+            case .findingRecorded: findings.reserveCapacity(n)
+            default: break
+            }
+        }
+    }
+
     /// Applies one visible event; callers apply them in (time, seq) order.
     public mutating func apply(_ e: ViewEvent) {
         let d = e.data

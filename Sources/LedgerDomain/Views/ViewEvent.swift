@@ -143,4 +143,19 @@ public struct ViewCut: Sendable, Equatable {
 /// The seven views of contract section 5.
 public enum ViewName: String, Sendable, CaseIterable {
     case inventory, reporting, alignment, coordination, evaluability, coherence, findings
+
+    /// The event types whose effects this view reads; a fold for it may skip the others
+    /// (the store's fold does, and a store test checks each view against the full fold).
+    public var reads: Set<EventType> {
+        let measures: Set<EventType> = [.measureLaunched, .measureAmended, .measureEnded]
+        switch self {
+        case .inventory: return measures.union([.reportFiled])
+        case .reporting: return measures.union([.reportFiled, .reportingRequired])
+        case .alignment: return [.planPublished, .priorityAdopted, .priorityDropped, .priorityWaived]
+        case .coordination: return measures.union([.coordinationEstablished, .coordinationEnded])
+        case .evaluability: return measures.union([.planPublished, .reportFiled])
+        case .coherence: return measures.union([.actorRegistered])
+        case .findings: return [.findingRecorded, .findingAnswered]
+        }
+    }
 }

@@ -62,6 +62,23 @@ public enum ViewRecord {
         return out
     }
 
+    /// A bit per event type code, for `type(of:in:)`.
+    public static func mask(_ types: Set<EventType>) -> UInt32 {
+        types.reduce(0) { $0 | 1 << UInt32(typeCodes[$1]!) }
+    }
+
+    /// Whether a record's type is among `mask`'s, read off its first byte.
+    public static func isType(_ value: UnsafeRawBufferPointer, in mask: UInt32) -> Bool {
+        guard let code = value.first, code < 32 else { return false }
+        return mask & (1 << UInt32(code)) != 0
+    }
+
+    /// The event type of a record, read off its first byte.
+    public static func type(of value: UnsafeRawBufferPointer) -> EventType? {
+        guard let code = value.first, Int(code) < types.count else { return nil }
+        return types[Int(code)]
+    }
+
     /// The event a record holds; nil when the bytes are not a record of this format.
     public static func decode(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) -> ViewEvent? {
         guard key.count == 16 else { return nil }

@@ -38,7 +38,7 @@ extension Router {
         let views = Views(tensions: configuration.tensions)
         let started = ContinuousClock.now
         let (state, root) = try await Task.detached {
-            (try ledger.state(at: cut), try ledger.root(size: cut.seq))
+            (try ledger.state(at: cut, reading: view.reads), try ledger.root(size: cut.seq))
         }.value
         let body = views.render(view, state: state, cut: cut, root: Base64.encode(root), parameters: parameters)
         metrics.observeView(view.rawValue, seconds: (ContinuousClock.now - started).seconds)
