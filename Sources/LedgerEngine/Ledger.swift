@@ -53,10 +53,10 @@ public final class Ledger: Sendable {
             self.signer = nil
             self.committer = nil
         } else {
-            let signer = try CheckpointSigner.open(directory: options.directory, origin: options.origin)
+            let signer = options.tamperEvidence ? try CheckpointSigner.open(directory: options.directory, origin: options.origin) : nil
             self.signer = signer
             let env = self.env
-            try env.write { txn in
+            if let signer { try env.write { txn in
                 let key = Array("verifier".utf8)
                 if let stored = try txn.get(tables.meta, key), stored != Array(signer.verifierKey.utf8) {
                     throw LedgerError(
@@ -68,7 +68,7 @@ public final class Ledger: Sendable {
                     let note = try signer.sign(size: head, root: MerkleTree.root(size: head, node: tables.nodes(txn)))
                     try txn.put(tables.meta, Array("checkpoint".utf8), Array(note.utf8))
                 }
-            }
+            } }
             try Ledger.buildViewRecordsIfNeeded(env: env, tables: tables, logger: logger, head: head)
             let box = ApplyBox()
             self.committer = GroupCommitter { group in box.apply?(group) }
@@ -227,8 +227,10 @@ public final class Ledger: Sendable {
         for reference in Set(event.references) {
             try txn.put(tables.refs, LedgerTables.refKey(reference, seq: event.seq), [UInt8]())
         }
-        for node in try MerkleTree.completedNodes(appending: event.leafHash, at: event.seq - 1, node: tables.nodes(txn)) {
-            try txn.put(tables.tree, LedgerTables.treeKey(level: node.level, index: node.index), node.hash)
+        if options.tamperEvidence {
+            for node in try MerkleTree.completedNodes(appending: event.leafHash, at: event.seq - 1, node: tables.nodes(txn)) {
+                try txn.put(tables.tree, LedgerTables.treeKey(level: node.level, index: node.index), node.hash)
+            }
         }
         if let projection = event.projection {
             try txn.put(tables.views, projection.key, projection.value)

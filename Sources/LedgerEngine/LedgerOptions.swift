@@ -10,6 +10,10 @@ public struct LedgerOptions: Sendable {
     public var readOnly: Bool
     /// The checkpoint origin line and signing key name.
     public var origin: String
+    /// Keep the Merkle tree and sign a checkpoint per commit. Off only for the benchmark's
+    /// measure of what tamper evidence costs an append: such a store has no tree, no
+    /// checkpoints and no proofs, and fails `verify`.
+    public var tamperEvidence = true
 
     public init(
         directory: String, initialMapSize: Int = 64 << 20, maximumMapSize: Int = 64 << 30, readOnly: Bool = false,

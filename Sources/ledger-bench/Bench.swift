@@ -13,7 +13,7 @@ import LedgerStore
 /// measures start-up, views, replay and verification on the store a `--keep` run left there.
 @main
 struct Bench {
-    static func main() throws {
+    static func main() async throws {
         var events = 1_000_000
         var dir = "/tmp/ledger-bench"
         var keep = false
@@ -86,6 +86,16 @@ struct Bench {
         report.add(
             "offline verify (\(verification.failure == nil ? "ok" : "FAILED"))", Double(verification.size) / verifySeconds,
             unit: "events/s", baseline: sha, target: 1_000_000 / sha)
+        // What the tree and checkpoints cost an append (in process, same append path).
+        let cost = try await TreeCost.measure(directory: dir)
+        for (label, with, without) in [
+            ("1 writer, 1 event/append", cost.with.single, cost.without.single),
+            ("64 writers, 1 event/append", cost.with.concurrent, cost.without.concurrent),
+            ("10,000-event batches", cost.with.batched, cost.without.batched),
+        ] {
+            report.add("append without tree/checkpoints: \(label)", without, unit: "events/s")
+            report.add("append with tree/checkpoints: \(label)", with, unit: "events/s", baseline: without, target: 0.9)
+        }
         print(report.render())
         if !keep { try? FileManager.default.removeItem(atPath: dir) }
     }
