@@ -4,10 +4,10 @@ import LedgerDomain
 
 /// The daemon's Ed25519 checkpoint key: created at first start as `checkpoint.key` (mode 0600)
 /// in the state directory, and never replaced.
-struct CheckpointSigner: Sendable {
+struct CheckpointSigner: @unchecked Sendable {  // Sendable: every field is immutable; the Crypto key type is not marked Sendable, but signing with it reads only its fixed bytes.
     let origin: String
-    /// The private key's raw bytes (the Crypto key type is not Sendable).
-    let seed: [UInt8]
+    /// Kept parsed: rebuilding it from the seed per commit would re-derive the public key each time.
+    let key: Curve25519.Signing.PrivateKey
     let verifierKey: String
 
     static let fileName = "checkpoint.key"
@@ -31,12 +31,11 @@ struct CheckpointSigner: Sendable {
             else { throw LedgerError(.internalError, "cannot create \(path)") }
         }
         return CheckpointSigner(
-            origin: origin, seed: Array(key.rawRepresentation),
+            origin: origin, key: key,
             verifierKey: SignedNote.verifierKey(name: origin, publicKey: Array(key.publicKey.rawRepresentation)))
     }
 
     func sign(size: UInt64, root: [UInt8]) throws -> String {
-        let key = try Curve25519.Signing.PrivateKey(rawRepresentation: seed)
-        return try SignedNote.sign(body: SignedNote.checkpointBody(origin: origin, size: size, root: root), name: origin, key: key)
+        try SignedNote.sign(body: SignedNote.checkpointBody(origin: origin, size: size, root: root), name: origin, key: key)
     }
 }

@@ -25,6 +25,11 @@ struct Bench {
             case "--dir": dir = args.popFirst() ?? dir
             case "--keep": keep = true
             case "--reuse": reuse = true
+            case "--tree-cost":
+                // Only the tree-cost comparison (for profiling it).
+                let cost = try await TreeCost.measure(directory: dir)
+                print("with tree/checkpoints: \(cost.with)\nwithout: \(cost.without)")
+                return
             default:
                 print("usage: ledger-bench [--events N] [--dir DIR] [--keep] [--reuse]")
                 return
