@@ -42,11 +42,11 @@ extension Ledger {
     /// leaves, and checks them against the stored leaves, the stored tree and the last signed
     /// checkpoint. `progress` is called with the number of lines checked.
     ///
-    /// The log is checked in chunks of 2^16 seqs on every core, each chunk in its own read
+    /// The log is checked in chunks of 2^14 seqs on every core, each chunk in its own read
     /// snapshot (lines below the head never change, so every snapshot agrees on them). A chunk
     /// is a perfect RFC 6962 subtree, so the root is the chunks' roots combined like leaves.
     /// `chunkSize` must be a power of two (smaller ones let tests cross chunk boundaries).
-    public func verifyStore(chunkSize: UInt64 = 1 << 16, progress: (UInt64) -> Void = { _ in }) throws -> VerificationReport {
+    public func verifyStore(chunkSize: UInt64 = 1 << 14, progress: (UInt64) -> Void = { _ in }) throws -> VerificationReport {
         precondition(chunkSize > 0 && chunkSize & (chunkSize - 1) == 0, "chunkSize must be a power of two")
         let tables = self.tables
         // One snapshot fixes the size and what it is checked against.

@@ -28,7 +28,8 @@ enum StoreVerifier {
             }
             return true
         }
-        var builder = MerkleTree.Builder()
+        var builder = FlatBuilder()
+        var leaf = [UInt8](repeating: 0, count: 32)
         var expected = range.lowerBound
         var failure: VerificationReport.Failure?
         var needle = [UInt8]()
@@ -39,7 +40,7 @@ enum StoreVerifier {
                 failure = .init(seq: expected, reason: "seq \(expected) is missing (next stored is \(seq))")
                 return false
             }
-            let leaf = leafHash(line)
+            leafHash(line, into: &leaf)
             let i = Int(seq - range.lowerBound)
             let matches = present[i] && stored.withUnsafeBytes { memcmp($0.baseAddress! + i * 32, leaf, 32) == 0 }
             guard matches else {
@@ -60,25 +61,72 @@ enum StoreVerifier {
         return ChunkResult(root: builder.root, checked: builder.count, failure: failure)
     }
 
-    /// `SHA-256(0x00 || line)` straight from the mapped bytes.
-    static func leafHash(_ line: UnsafeRawBufferPointer) -> [UInt8] {
+    /// `SHA-256(0x00 || line)` straight from the mapped bytes, into `leaf` (32 bytes).
+    static func leafHash(_ line: UnsafeRawBufferPointer, into leaf: inout [UInt8]) {
         var hasher = SHA256()
         withUnsafeBytes(of: UInt8(0)) { hasher.update(bufferPointer: $0) }
         hasher.update(bufferPointer: line)
-        return Array(hasher.finalize())
+        let digest = hasher.finalize()
+        leaf.withUnsafeMutableBytes { out in digest.withUnsafeBytes { out.copyMemory(from: $0) } }
+    }
+
+    /// `MerkleTree.Builder` without an allocation per hash: the stack of perfect subtrees
+    /// (at most 64) lives in one flat buffer.
+    struct FlatBuilder {
+        private var hashes = [UInt8](repeating: 0, count: 65 * 32)
+        private var sizes = [UInt64](repeating: 0, count: 65)
+        private var depth = 0
+        private(set) var count: UInt64 = 0
+
+        mutating func append(_ leaf: [UInt8]) {
+            hashes.withUnsafeMutableBytes { buffer in
+                leaf.withUnsafeBytes { buffer.baseAddress!.advanced(by: depth * 32).copyMemory(from: $0.baseAddress!, byteCount: 32) }
+                sizes[depth] = 1
+                while depth > 0 && sizes[depth - 1] == sizes[depth] {
+                    Self.interior(buffer.baseAddress!.advanced(by: (depth - 1) * 32), buffer.baseAddress!.advanced(by: depth * 32))
+                    sizes[depth - 1] *= 2
+                    depth -= 1
+                }
+            }
+            depth += 1
+            count += 1
+        }
+
+        /// The RFC 6962 root of the leaves appended so far.
+        var root: [UInt8] {
+            guard depth > 0 else { return MerkleTree.emptyRoot }
+            var copy = hashes
+            return copy.withUnsafeMutableBytes { buffer in
+                var d = depth - 1
+                while d > 0 {
+                    Self.interior(buffer.baseAddress!.advanced(by: (d - 1) * 32), buffer.baseAddress!.advanced(by: d * 32))
+                    d -= 1
+                }
+                return Array(UnsafeRawBufferPointer(start: buffer.baseAddress!, count: 32))
+            }
+        }
+
+        /// left = SHA-256(0x01 || left || right), in place.
+        private static func interior(_ left: UnsafeMutableRawPointer, _ right: UnsafeMutableRawPointer) {
+            var hasher = SHA256()
+            withUnsafeBytes(of: UInt8(1)) { hasher.update(bufferPointer: $0) }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(start: left, count: 32))
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(start: right, count: 32))
+            let digest = hasher.finalize()
+            digest.withUnsafeBytes { left.copyMemory(from: $0.baseAddress!, byteCount: 32) }
+        }
     }
 
     /// Whether the line carries `,"seq":N,"source":` (JCS places seq between recordedby and source).
     static func holdsSeq(_ line: UnsafeRawBufferPointer, _ seq: UInt64, needle: inout [UInt8]) -> Bool {
         needle.removeAll(keepingCapacity: true)
         needle.append(contentsOf: #","seq":"#.utf8)
-        var digits: [UInt8] = []
+        let start = needle.count
         var n = seq
         repeat {
-            digits.append(UInt8(ascii: "0") + UInt8(n % 10))
+            needle.insert(UInt8(ascii: "0") + UInt8(n % 10), at: start)
             n /= 10
         } while n > 0
-        needle.append(contentsOf: digits.reversed())
         needle.append(contentsOf: #","source":"#.utf8)
         // Searched from the end: in JCS order seq comes after data, evidence, id and recorded.
         let count = needle.count

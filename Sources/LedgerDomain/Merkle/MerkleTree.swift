@@ -12,9 +12,9 @@ public enum MerkleTree {
     /// `SHA-256(0x01 || left || right)`.
     public static func interior(_ left: Hash, _ right: Hash) -> Hash {
         var hasher = SHA256()
-        hasher.update(data: [1])
-        hasher.update(data: left)
-        hasher.update(data: right)
+        withUnsafeBytes(of: UInt8(1)) { hasher.update(bufferPointer: $0) }
+        left.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        right.withUnsafeBytes { hasher.update(bufferPointer: $0) }
         return Array(hasher.finalize())
     }
 
