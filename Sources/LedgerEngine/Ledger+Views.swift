@@ -1,3 +1,4 @@
+import Foundation
 import LedgerDomain
 import LedgerStore
 import Logging
@@ -28,12 +29,14 @@ extension Ledger {
     ///
     /// One pass in fold order: the `views` table is keyed by (time, seq), so the scan stops at
     /// the first record after `cut.at`, skips records above `cut.seq`, and skips the events that
-    /// a retraction at or below `cut.seq` names. No JSON is parsed and nothing is sorted.
+    /// a retraction at or below `cut.seq` names. No JSON is parsed and nothing is sorted; the
+    /// records are decoded on a second thread while this one applies them.
     public func state(at cut: ViewCut, reading types: Set<EventType>? = nil) throws -> LedgerState {
         let key = ViewCache.Key(cut: cut, types: types)
         if let cached = viewCache.withLock({ $0.lookup(key) }) { return cached }
         let mask = ViewRecord.mask(types ?? Set(EventType.allCases))
         let tables = self.tables
+        let env = self.env
         let state = try env.read { txn in
             var state = LedgerState()
             guard cut.seq > 0 else { return state }
@@ -56,15 +59,39 @@ extension Ledger {
                 return true
             }
             state.reserveCapacity(created)
-            try txn.scan(tables.views) { key, value in
-                let (time, seq) = ViewRecord.decodeKey(key)
-                if time.seconds > end { return false }
-                if seq > cut.seq || !ViewRecord.isType(value, in: mask) || retracted.contains(seq) { return true }
-                guard let event = ViewRecord.decode(key: key, value: value) else {
-                    throw LedgerError(.internalError, "the projection record of seq \(seq) cannot be read")
+            // Decoding runs on a second thread, a batch ahead of the fold on this one. Its
+            // snapshot may be newer, but records at or below `cut.seq` are the same in both.
+            let batches = FoldBatches()
+            let skipped = retracted
+            let producer = Thread {
+                do {
+                    try env.read { txn in
+                        var batch: [ViewEvent] = []
+                        batch.reserveCapacity(FoldBatches.batchSize)
+                        try txn.scan(tables.views) { key, value in
+                            let (time, seq) = ViewRecord.decodeKey(key)
+                            if time.seconds > end { return false }
+                            if seq > cut.seq || !ViewRecord.isType(value, in: mask) || skipped.contains(seq) { return true }
+                            guard let event = ViewRecord.decode(key: key, value: value) else {
+                                throw LedgerError(.internalError, "the projection record of seq \(seq) cannot be read")
+                            }
+                            batch.append(event)
+                            if batch.count == FoldBatches.batchSize {
+                                batches.put(batch)
+                                batch.removeAll(keepingCapacity: true)
+                            }
+                            return true
+                        }
+                        if !batch.isEmpty { batches.put(batch) }
+                    }
+                    batches.finish(nil)
+                } catch {
+                    batches.finish(error)
                 }
-                state.apply(event)
-                return true
+            }
+            producer.start()
+            while let batch = try batches.take() {
+                for event in batch { state.apply(event) }
             }
             return state
         }
@@ -100,6 +127,42 @@ extension Ledger {
             }
             try txn.put(tables.meta, formatKey, current)
         }
+    }
+}
+
+/// Decoded events handed from the decoding thread to the folding one, a few batches at most.
+final class FoldBatches: @unchecked Sendable {  // Sendable: every field is guarded by `condition`.
+    static let batchSize = 4096
+    private let condition = NSCondition()
+    private var queue: [[ViewEvent]] = []
+    private var finished = false
+    private var failure: (any Error)?
+
+    func put(_ batch: [ViewEvent]) {
+        condition.lock()
+        while queue.count >= 4 { condition.wait() }
+        queue.append(batch)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func finish(_ error: (any Error)?) {
+        condition.lock()
+        finished = true
+        failure = error
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next batch; nil once the producer finished and every batch was taken.
+    func take() throws -> [ViewEvent]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty && !finished { condition.wait() }
+        if let failure { throw failure }
+        if queue.isEmpty { return nil }
+        condition.broadcast()
+        return queue.removeFirst()
     }
 }
 
