@@ -70,20 +70,20 @@ struct LedgerctlTests {
     @Test func followStreamsNewEvents() throws {
         let daemon = try Daemon()
         _ = try daemon.ctl(["append", "--file", "-"], stdin: Data(actorEvent("a").utf8))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binDirectory + "/ledgerctl")
-        process.arguments = ["events", "--follow", "--format", "json", "--socket", daemon.socket]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        defer { process.terminate(); process.waitUntilExit() }
+        var out: [Int32] = [0, 0]
+        #expect(cloexecPipe(&out))
+        let process = try Child(
+            binDirectory + "/ledgerctl", ["events", "--follow", "--format", "json", "--socket", daemon.socket], stdout: out[1])
+        close(out[1])
+        defer {
+            process.stop()
+            close(out[0])
+        }
         func readLine() -> String {
             var bytes: [UInt8] = []
-            while true {
-                let byte = out.fileHandleForReading.readData(ofLength: 1)
-                if byte.isEmpty || byte.first == UInt8(ascii: "\n") { return String(decoding: bytes, as: UTF8.self) }
-                bytes.append(byte.first!)
-            }
+            var byte: UInt8 = 0
+            while read(out[0], &byte, 1) == 1 && byte != UInt8(ascii: "\n") { bytes.append(byte) }
+            return String(decoding: bytes, as: UTF8.self)
         }
         #expect(try json(readLine())["subject"] == "actor/a")  // the backlog
         let r = try daemon.curl(["-H", "content-type: application/json", "-d", actorEvent("b"), "http://l/v1/events"])

@@ -46,17 +46,15 @@ struct ServiceTests {
         let listener = try NotifyListener(abstract: abstract)
         let dir = "/tmp/ln-" + UUID().uuidString.prefix(8).lowercased()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binDirectory + "/ledgerd")
-        process.arguments = ["--data-dir", dir + "/data", "--socket", dir + "/s.sock"]
-        var env = ProcessInfo.processInfo.environment
-        env["NOTIFY_SOCKET"] = listener.address
-        env["WATCHDOG_USEC"] = "200000"
-        env["JOURNAL_STREAM"] = "8:1234"
-        process.environment = env
-        let err = Pipe()
-        process.standardError = err
-        try process.run()
+        var err: [Int32] = [0, 0]
+        #expect(cloexecPipe(&err))
+        let process = try Child(
+            binDirectory + "/ledgerd", ["--data-dir", dir + "/data", "--socket", dir + "/s.sock"],
+            environment: ["NOTIFY_SOCKET": listener.address, "WATCHDOG_USEC": "200000", "JOURNAL_STREAM": "8:1234"],
+            stderr: err[1])
+        close(err[1])
+        let stderr = Drain(fd: err[0])
+        stderr.start()
         // WATCHDOG=1 may come first; READY=1 comes once the socket listens.
         var ready = ""
         for _ in 0..<50 where !ready.contains("READY=1") { ready = listener.receive() ?? "" }
@@ -67,14 +65,13 @@ struct ServiceTests {
         var watchdog = false
         for _ in 0..<5 where !watchdog { watchdog = listener.receive()?.contains("WATCHDOG=1") == true }
         #expect(watchdog)
-        kill(process.processIdentifier, SIGTERM)
+        kill(process.pid, SIGTERM)
         var stopping = false
         for _ in 0..<10 where !stopping { stopping = listener.receive()?.contains("STOPPING=1") == true }
         #expect(stopping)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        #expect(process.wait() == 0)
         // Under journald: priority prefixes, no timestamps of our own.
-        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let log = String(decoding: stderr.wait(), as: UTF8.self)
         let lines = log.split(separator: "\n")
         #expect(!lines.isEmpty)
         #expect(lines.allSatisfy { $0.hasPrefix("<") && !$0.contains("T0") }, "\(log)")

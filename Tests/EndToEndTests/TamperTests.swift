@@ -104,13 +104,9 @@ struct BackupTests {
         let verify = try daemon.ctl(["verify", "--data-dir", destination])
         #expect(verify.status == 0, "\(verify.stderr)")
         // Restore: a daemon on the copy answers the same view at the same cut.
-        let restored = Process()
-        restored.executableURL = URL(fileURLWithPath: binDirectory + "/ledgerd")
         let restoredSocket = daemon.directory + "/r.sock"
-        restored.arguments = ["--data-dir", destination, "--socket", restoredSocket]
-        restored.standardError = FileHandle.nullDevice
-        try restored.run()
-        defer { restored.terminate(); restored.waitUntilExit() }
+        let restored = try Child(binDirectory + "/ledgerd", ["--data-dir", destination, "--socket", restoredSocket])
+        defer { restored.stop() }
         var answer: HTTPAnswer?
         for _ in 0..<100 where answer == nil {
             answer = try? LedgerClient(socketPath: restoredSocket).send(path: "/v1/views/inventory?at=2024-01-24&seq=\(seq)")
