@@ -28,8 +28,9 @@ enum StoreVerifier {
             }
             return true
         }
-        var builder = FlatBuilder()
-        var leaf = [UInt8](repeating: 0, count: 32)
+        let builder = FlatBuilder()
+        let leaf = UnsafeMutableRawPointer.allocate(byteCount: 32, alignment: 8)
+        defer { leaf.deallocate() }
         var expected = range.lowerBound
         var failure: VerificationReport.Failure?
         var needle = [UInt8]()
@@ -40,7 +41,7 @@ enum StoreVerifier {
                 failure = .init(seq: expected, reason: "seq \(expected) is missing (next stored is \(seq))")
                 return false
             }
-            leafHash(line, into: &leaf)
+            leafHash(line, into: leaf)
             let i = Int(seq - range.lowerBound)
             let matches = present[i] && stored.withUnsafeBytes { memcmp($0.baseAddress! + i * 32, leaf, 32) == 0 }
             guard matches else {
@@ -62,62 +63,64 @@ enum StoreVerifier {
     }
 
     /// `SHA-256(0x00 || line)` straight from the mapped bytes, into `leaf` (32 bytes).
-    static func leafHash(_ line: UnsafeRawBufferPointer, into leaf: inout [UInt8]) {
+    static func leafHash(_ line: UnsafeRawBufferPointer, into leaf: UnsafeMutableRawPointer) {
         var hasher = SHA256()
         withUnsafeBytes(of: UInt8(0)) { hasher.update(bufferPointer: $0) }
         hasher.update(bufferPointer: line)
-        let digest = hasher.finalize()
-        leaf.withUnsafeMutableBytes { out in digest.withUnsafeBytes { out.copyMemory(from: $0) } }
+        hasher.finalize().withUnsafeBytes { leaf.copyMemory(from: $0.baseAddress!, byteCount: 32) }
     }
 
-    /// `MerkleTree.Builder` without an allocation per hash: the stack of perfect subtrees
-    /// (at most 64) lives in one flat buffer.
-    struct FlatBuilder {
-        private var hashes = [UInt8](repeating: 0, count: 65 * 32)
-        private var sizes = [UInt64](repeating: 0, count: 65)
+    /// `MerkleTree.Builder` without an allocation or a copy-on-write check per hash: the stack
+    /// of perfect subtrees (at most 64) lives in one buffer allocated once.
+    final class FlatBuilder {
+        private let hashes = UnsafeMutableRawPointer.allocate(byteCount: 65 * 32, alignment: 8)
+        private let sizes = UnsafeMutablePointer<UInt64>.allocate(capacity: 65)
         private var depth = 0
         private(set) var count: UInt64 = 0
 
-        mutating func append(_ leaf: [UInt8]) {
-            hashes.withUnsafeMutableBytes { buffer in
-                leaf.withUnsafeBytes { buffer.baseAddress!.advanced(by: depth * 32).copyMemory(from: $0.baseAddress!, byteCount: 32) }
-                sizes[depth] = 1
-                while depth > 0 && sizes[depth - 1] == sizes[depth] {
-                    Self.interior(buffer.baseAddress!.advanced(by: (depth - 1) * 32), buffer.baseAddress!.advanced(by: depth * 32))
-                    sizes[depth - 1] *= 2
-                    depth -= 1
-                }
+        deinit {
+            hashes.deallocate()
+            sizes.deallocate()
+        }
+
+        /// Appends the leaf at `leaf` (32 bytes).
+        func append(_ leaf: UnsafeRawPointer) {
+            var d = depth
+            (hashes + d * 32).copyMemory(from: leaf, byteCount: 32)
+            sizes[d] = 1
+            while d > 0 && sizes[d - 1] == sizes[d] {
+                Self.interior(hashes + (d - 1) * 32, hashes + d * 32, into: hashes + (d - 1) * 32)
+                sizes[d - 1] &*= 2
+                d -= 1
             }
-            depth += 1
+            depth = d + 1
             count += 1
         }
 
         /// The RFC 6962 root of the leaves appended so far.
         var root: [UInt8] {
             guard depth > 0 else { return MerkleTree.emptyRoot }
-            var copy = hashes
-            return copy.withUnsafeMutableBytes { buffer in
-                var d = depth - 1
-                while d > 0 {
-                    Self.interior(buffer.baseAddress!.advanced(by: (d - 1) * 32), buffer.baseAddress!.advanced(by: d * 32))
-                    d -= 1
-                }
-                return Array(UnsafeRawBufferPointer(start: buffer.baseAddress!, count: 32))
+            var hash = [UInt8](UnsafeRawBufferPointer(start: hashes + (depth - 1) * 32, count: 32))
+            var d = depth - 1
+            while d > 0 {
+                hash.withUnsafeMutableBytes { Self.interior(hashes + (d - 1) * 32, $0.baseAddress!, into: $0.baseAddress!) }
+                d -= 1
             }
+            return hash
         }
 
-        /// left = SHA-256(0x01 || left || right), in place.
-        private static func interior(_ left: UnsafeMutableRawPointer, _ right: UnsafeMutableRawPointer) {
+        /// out = SHA-256(0x01 || left || right); `out` may be `left` or `right`.
+        private static func interior(_ left: UnsafeRawPointer, _ right: UnsafeRawPointer, into out: UnsafeMutableRawPointer) {
             var hasher = SHA256()
             withUnsafeBytes(of: UInt8(1)) { hasher.update(bufferPointer: $0) }
             hasher.update(bufferPointer: UnsafeRawBufferPointer(start: left, count: 32))
             hasher.update(bufferPointer: UnsafeRawBufferPointer(start: right, count: 32))
-            let digest = hasher.finalize()
-            digest.withUnsafeBytes { left.copyMemory(from: $0.baseAddress!, byteCount: 32) }
+            hasher.finalize().withUnsafeBytes { out.copyMemory(from: $0.baseAddress!, byteCount: 32) }
         }
     }
 
     /// Whether the line carries `,"seq":N,"source":` (JCS places seq between recordedby and source).
+    /// Candidates are found with memchr on the rare byte `q`, then compared whole.
     static func holdsSeq(_ line: UnsafeRawBufferPointer, _ seq: UInt64, needle: inout [UInt8]) -> Bool {
         needle.removeAll(keepingCapacity: true)
         needle.append(contentsOf: #","seq":"#.utf8)
@@ -128,14 +131,15 @@ enum StoreVerifier {
             n /= 10
         } while n > 0
         needle.append(contentsOf: #","source":"#.utf8)
-        // Searched from the end: in JCS order seq comes after data, evidence, id and recorded.
         let count = needle.count
-        guard line.count >= count else { return false }
+        guard line.count >= count, let base = line.baseAddress else { return false }
         return needle.withUnsafeBytes { pattern in
-            var i = line.count - count
-            while i >= 0 {
-                if line[i] == pattern[0] && memcmp(line.baseAddress! + i, pattern.baseAddress!, count) == 0 { return true }
-                i -= 1
+            var offset = 4  // the `q` of `,"seq":` is at index 4 of the needle
+            while offset < line.count {
+                guard let hit = memchr(base + offset, Int32(UInt8(ascii: "q")), line.count - offset) else { return false }
+                let at = base.distance(to: UnsafeRawPointer(hit)) - 4
+                if at >= 0, at + count <= line.count, memcmp(base + at, pattern.baseAddress!, count) == 0 { return true }
+                offset = at + 5
             }
             return false
         }

@@ -25,6 +25,15 @@ struct Bench {
             case "--dir": dir = args.popFirst() ?? dir
             case "--keep": keep = true
             case "--reuse": reuse = true
+            case "--make-store":
+                // Only fill DIR/ledger/data in process, for profiling with --reuse.
+                let ledger = try Ledger(options: LedgerOptions(directory: dir + "/ledger/data", initialMapSize: 1 << 30))
+                for start in stride(from: 0, to: events, by: 10_000) {
+                    let batch = try (start..<min(start + 10_000, events)).map { try JSONParser.parse(Load.event($0, prefix: "imp")) }
+                    _ = try await ledger.append(batch, batch: true, recordedBy: "bench")
+                }
+                ledger.close()
+                return
             case "--tree-cost":
                 // Only the tree-cost comparison (for profiling it).
                 let cost = try await TreeCost.measure(directory: dir)
