@@ -24,6 +24,7 @@ public final class UnixConnection {
         let pathBytes = Array(socketPath.utf8)
         guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
             close(fd)
+            fd = -1  // deinit runs after a throwing init too: never close a number twice
             throw ClientError("socket path too long: \(socketPath)")
         }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in raw.copyBytes(from: pathBytes + [0]) }
@@ -35,6 +36,7 @@ public final class UnixConnection {
         if rc != 0 {
             let reason = String(cString: strerror(errno))
             close(fd)
+            fd = -1  // deinit runs after a throwing init too: never close a number twice
             throw ClientError("cannot connect to \(socketPath): \(reason) (is ledgerd running? see --socket / LEDGER_SOCKET)")
         }
     }
