@@ -4,8 +4,9 @@ import LedgerEngine
 
 /// What the Merkle tree and the per-commit signed checkpoint cost an append: the ledger's own
 /// append path (validation, group commit, synced commits), in process, with and without them.
-/// Rounds alternate the two so that drift in the disk's speed hits both alike; each ledger is
-/// first filled with `prefill` events so the tree has a realistic depth.
+/// Each round measures both, back to back and in alternating order, so that drift in the disk's
+/// and the machine's speed hits both alike; the cost is the median over rounds of each round's
+/// ratio. Each ledger is first filled with `prefill` events so the tree has a realistic depth.
 enum TreeCost {
     struct Rates {
         var single: Double
@@ -13,7 +14,9 @@ enum TreeCost {
         var batched: Double
     }
 
-    static func measure(directory: String, prefill: Int = 50_000, rounds: Int = 3) async throws -> (with: Rates, without: Rates) {
+    static func measure(directory: String, prefill: Int = 50_000, rounds: Int = 5) async throws
+        -> (with: Rates, without: Rates, ratio: Rates)
+    {
         var with: [Rates] = []
         var without: [Rates] = []
         for round in 0..<rounds {
@@ -60,6 +63,9 @@ enum TreeCost {
         func medians(_ rates: [Rates]) -> Rates {
             Rates(single: median(rates, \.single), concurrent: median(rates, \.concurrent), batched: median(rates, \.batched))
         }
-        return (medians(with), medians(without))
+        let ratios = zip(with, without).map {
+            Rates(single: $0.single / $1.single, concurrent: $0.concurrent / $1.concurrent, batched: $0.batched / $1.batched)
+        }
+        return (medians(with), medians(without), medians(ratios))
     }
 }
