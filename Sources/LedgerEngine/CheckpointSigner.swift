@@ -8,6 +8,8 @@ struct CheckpointSigner: @unchecked Sendable {  // Sendable: every field is immu
     let origin: String
     /// Kept parsed: rebuilding it from the seed per commit would re-derive the public key each time.
     let key: Curve25519.Signing.PrivateKey
+    /// The signed-note key id, computed once.
+    let keyHash: [UInt8]
     let verifierKey: String
 
     static let fileName = "checkpoint.key"
@@ -32,10 +34,12 @@ struct CheckpointSigner: @unchecked Sendable {  // Sendable: every field is immu
         }
         return CheckpointSigner(
             origin: origin, key: key,
+            keyHash: SignedNote.keyHash(name: origin, publicKey: Array(key.publicKey.rawRepresentation)),
             verifierKey: SignedNote.verifierKey(name: origin, publicKey: Array(key.publicKey.rawRepresentation)))
     }
 
     func sign(size: UInt64, root: [UInt8]) throws -> String {
-        try SignedNote.sign(body: SignedNote.checkpointBody(origin: origin, size: size, root: root), name: origin, key: key)
+        try SignedNote.sign(
+            body: SignedNote.checkpointBody(origin: origin, size: size, root: root), name: origin, key: key, keyHash: keyHash)
     }
 }

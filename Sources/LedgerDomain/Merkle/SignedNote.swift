@@ -49,9 +49,13 @@ public enum SignedNote {
     }
 
     /// Signs `body` (which ends in a newline): body, a blank line, and one signature line.
-    public static func sign(body: String, name: String, key: Curve25519.Signing.PrivateKey) throws -> String {
+    /// `keyHash` may be passed in when known: deriving it takes the public key, which costs a
+    /// scalar multiplication.
+    public static func sign(
+        body: String, name: String, key: Curve25519.Signing.PrivateKey, keyHash knownHash: [UInt8]? = nil
+    ) throws -> String {
         let signature = try key.signature(for: Array(body.utf8))
-        let hash = keyHash(name: name, publicKey: Array(key.publicKey.rawRepresentation))
+        let hash = knownHash ?? keyHash(name: name, publicKey: Array(key.publicKey.rawRepresentation))
         return body + "\n\u{2014} \(name) \(Data(hash + Array(signature)).base64EncodedString())\n"
     }
 
