@@ -37,32 +37,34 @@ extension Ledger {
         let mask = ViewRecord.mask(types ?? Set(EventType.allCases))
         let tables = self.tables
         let env = self.env
-        let state = try env.read { txn in
-            var state = LedgerState()
-            guard cut.seq > 0 else { return state }
-            var retracted = Set<UInt64>()
-            try txn.scan(tables.retractions) { key, target in
-                if Keys.uint64(from: key) > cut.seq { return false }
-                retracted.insert(Keys.uint64(from: target))
-                return true
-            }
+        var state = LedgerState()
+        if cut.seq > 0 {
             let end = cut.at.seconds
-            // A first pass reads only keys and type bytes to size the state's tables, so the
-            // fold never rehashes them as they grow.
-            var created: [EventType: Int] = [:]
-            try txn.scan(tables.views) { key, value in
-                let (time, seq) = ViewRecord.decodeKey(key)
-                if time.seconds > end { return false }
-                if seq <= cut.seq, ViewRecord.isType(value, in: mask), let type = ViewRecord.type(of: value), type.isCreation {
-                    created[type, default: 0] += 1
+            let (retracted, created) = try env.read { txn in
+                var retracted = Set<UInt64>()
+                try txn.scan(tables.retractions) { key, target in
+                    if Keys.uint64(from: key) > cut.seq { return false }
+                    retracted.insert(Keys.uint64(from: target))
+                    return true
                 }
-                return true
+                // A first pass reads only keys and type bytes to size the state's tables, so the
+                // fold never rehashes them as they grow.
+                var created: [EventType: Int] = [:]
+                try txn.scan(tables.views) { key, value in
+                    let (time, seq) = ViewRecord.decodeKey(key)
+                    if time.seconds > end { return false }
+                    if seq <= cut.seq, ViewRecord.isType(value, in: mask), let type = ViewRecord.type(of: value), type.isCreation {
+                        created[type, default: 0] += 1
+                    }
+                    return true
+                }
+                return (retracted, created)
             }
             state.reserveCapacity(created)
-            // Decoding runs on a second thread, a batch ahead of the fold on this one. Its
-            // snapshot may be newer, but records at or below `cut.seq` are the same in both.
+            // Decoding runs on a second thread, in its own snapshot, a few batches ahead of the
+            // fold on this one. Its snapshot may be newer, but records at or below `cut.seq` are
+            // the same in every snapshot.
             let batches = FoldBatches()
-            let skipped = retracted
             let producer = Thread {
                 do {
                     try env.read { txn in
@@ -71,7 +73,7 @@ extension Ledger {
                         try txn.scan(tables.views) { key, value in
                             let (time, seq) = ViewRecord.decodeKey(key)
                             if time.seconds > end { return false }
-                            if seq > cut.seq || !ViewRecord.isType(value, in: mask) || skipped.contains(seq) { return true }
+                            if seq > cut.seq || !ViewRecord.isType(value, in: mask) || retracted.contains(seq) { return true }
                             guard let event = ViewRecord.decode(key: key, value: value) else {
                                 throw LedgerError(.internalError, "the projection record of seq \(seq) cannot be read")
                             }
@@ -93,7 +95,6 @@ extension Ledger {
             while let batch = try batches.take() {
                 for event in batch { state.apply(event) }
             }
-            return state
         }
         viewCache.withLock { $0.store(key, state) }
         return state
