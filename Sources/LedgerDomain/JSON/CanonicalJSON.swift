@@ -105,6 +105,8 @@ public enum CanonicalJSON {
     public static func formatNumber(_ value: Double) -> String {
         precondition(value.isFinite, "canonical JSON has no form for \(value)")
         if value == 0 { return "0" }
+        // Integers below 2^53: ES6 prints all their digits, which are their shortest round trip.
+        if value.rounded(.towardZero) == value && abs(value) < 9_007_199_254_740_992 { return String(Int64(value)) }
         let negative = value < 0
         // Swift's description is the shortest representation that round-trips; take its digits.
         let (digits, exponent) = shortestDigits(abs(value))
