@@ -40,6 +40,10 @@ struct JSONTests {
         let value = try JSONParser.parse(Array(text.utf8))
         let keys = try #require(value.objectValue).members.map(\.key).sorted(by: CanonicalJSON.utf16Less)
         #expect(keys == ["\r", "1", "\u{80}", "\u{F6}", "\u{20AC}", "\u{1F600}", "\u{FB33}"])
+        // The encoder puts them in the same order (the RFC 8785 appendix example).
+        let encoded = try #require(try JSONParser.parse(CanonicalJSON.encode(value)).objectValue)
+        #expect(encoded.members.map(\.key) == keys)
+        #expect(CanonicalJSON.string(try JSONParser.parse(Array(#"{"b":1,"a":{"d":2,"c":3},"aa":0}"#.utf8))) == #"{"a":{"c":3,"d":2},"aa":0,"b":1}"#)
         let out = CanonicalJSON.string(["a": "x\"\\\n\u{1F}é"])
         #expect(out == "{\"a\":\"x\\\"\\\\\\n\\u001fé\"}")
         #expect(CanonicalJSON.string(try JSONParser.parse(Array("{ \"b\" : [ 1.0 , 12.50 ] , \"a\" : null }".utf8))) == "{\"a\":null,\"b\":[1,12.5]}")

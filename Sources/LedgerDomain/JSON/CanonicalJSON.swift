@@ -39,7 +39,7 @@ public enum CanonicalJSON {
             out.append(UInt8(ascii: "]"))
         case .object(let object):
             out.append(UInt8(ascii: "{"))
-            let members = sorted ? object.members.sorted { utf16Less($0.key, $1.key) } : object.members
+            let members = sorted ? sortedMembers(object) : object.members
             for (i, member) in members.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 writeString(member.key, into: &out)
@@ -48,6 +48,21 @@ public enum CanonicalJSON {
             }
             out.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// The members in RFC 8785 order. Names that are all ASCII (the usual case) compare as bytes,
+    /// and members already in order are not sorted again.
+    static func sortedMembers(_ object: JSONObject) -> [(key: String, value: JSONValue)] {
+        let members = object.members
+        let ascii = members.allSatisfy { $0.key.utf8.allSatisfy { $0 < 0x80 } }
+        let less: (String, String) -> Bool
+        if ascii {
+            less = { (a: String, b: String) -> Bool in a.utf8.lexicographicallyPrecedes(b.utf8) }
+        } else {
+            less = { (a: String, b: String) -> Bool in utf16Less(a, b) }
+        }
+        if zip(members, members.dropFirst()).allSatisfy({ less($0.key, $1.key) }) { return members }
+        return members.sorted { less($0.key, $1.key) }
     }
 
     /// Orders strings by their UTF-16 code units, as RFC 8785 sorts member names.
