@@ -40,7 +40,7 @@ extension Ledger {
         var state = LedgerState()
         if cut.seq > 0 {
             let end = cut.at.seconds
-            let (retracted, created) = try env.read { txn in
+            let (retracted, counted) = try env.read { txn in
                 var retracted = Set<UInt64>()
                 try txn.scan(tables.retractions) { key, target in
                     if Keys.uint64(from: key) > cut.seq { return false }
@@ -60,44 +60,73 @@ extension Ledger {
                 }
                 return (retracted, created)
             }
-            state.reserveCapacity(created)
-            // Decoding runs on a second thread, in its own snapshot, a few batches ahead of the
-            // fold on this one. Its snapshot may be newer, but records at or below `cut.seq` are
-            // the same in every snapshot.
-            let batches = FoldBatches()
-            let producer = Thread {
-                do {
-                    try env.read { txn in
-                        var batch: [ViewEvent] = []
-                        batch.reserveCapacity(FoldBatches.batchSize)
-                        try txn.scan(tables.views) { key, value in
-                            let (time, seq) = ViewRecord.decodeKey(key)
-                            if time.seconds > end { return false }
-                            if seq > cut.seq || !ViewRecord.isType(value, in: mask) || retracted.contains(seq) { return true }
-                            guard let event = ViewRecord.decode(key: key, value: value) else {
-                                throw LedgerError(.internalError, "the projection record of seq \(seq) cannot be read")
-                            }
-                            batch.append(event)
-                            if batch.count == FoldBatches.batchSize {
-                                batches.put(batch)
-                                batch.removeAll(keepingCapacity: true)
-                            }
-                            return true
-                        }
-                        if !batch.isEmpty { batches.put(batch) }
-                    }
-                    batches.finish(nil)
-                } catch {
-                    batches.finish(error)
-                }
+            // Views read actors only by subject (coherence: the owners' kinds). When a view reads
+            // actors with other types, the rest is folded first and then only the actors it
+            // refers to: registrations touch nothing but `actors`, so the order between the two
+            // passes does not matter, and a ledger of many actors is not loaded whole.
+            var created = counted
+            var firstMask = mask
+            let actorsLast = types.map { $0.contains(.actorRegistered) && $0.count > 1 } ?? false
+            if actorsLast, let types {
+                firstMask = ViewRecord.mask(types.subtracting([.actorRegistered]))
+                created[.actorRegistered] = nil
             }
-            producer.start()
-            while let batch = try batches.take() {
-                for event in batch { state.apply(event) }
+            state.reserveCapacity(created)
+            try fold(into: &state, cut: cut, mask: firstMask, skipping: retracted, where: nil)
+            if actorsLast {
+                let needed = state.referencedActors()
+                try fold(
+                    into: &state, cut: cut, mask: ViewRecord.mask([.actorRegistered]), skipping: retracted,
+                    where: { needed.contains($0.subject) })
             }
         }
         viewCache.withLock { $0.store(key, state) }
         return state
+    }
+
+    /// Applies, in fold order, the records of `mask`'s types at `cut` that are not retracted and
+    /// that `keep` accepts. Decoding runs on a second thread, in its own snapshot, a few batches
+    /// ahead of the fold on this one; its snapshot may be newer, but records at or below
+    /// `cut.seq` are the same in every snapshot.
+    private func fold(
+        into state: inout LedgerState, cut: ViewCut, mask: UInt32, skipping retracted: Set<UInt64>,
+        where keep: (@Sendable (ViewEvent) -> Bool)?
+    ) throws {
+        let tables = self.tables
+        let env = self.env
+        let end = cut.at.seconds
+        let batches = FoldBatches()
+        let producer = Thread {
+            do {
+                try env.read { txn in
+                    var batch: [ViewEvent] = []
+                    batch.reserveCapacity(FoldBatches.batchSize)
+                    try txn.scan(tables.views) { key, value in
+                        let (time, seq) = ViewRecord.decodeKey(key)
+                        if time.seconds > end { return false }
+                        if seq > cut.seq || !ViewRecord.isType(value, in: mask) || retracted.contains(seq) { return true }
+                        guard let event = ViewRecord.decode(key: key, value: value) else {
+                            throw LedgerError(.internalError, "the projection record of seq \(seq) cannot be read")
+                        }
+                        if let keep, !keep(event) { return true }
+                        batch.append(event)
+                        if batch.count == FoldBatches.batchSize {
+                            batches.put(batch)
+                            batch.removeAll(keepingCapacity: true)
+                        }
+                        return true
+                    }
+                    if !batch.isEmpty { batches.put(batch) }
+                }
+                batches.finish(nil)
+            } catch {
+                batches.finish(error)
+            }
+        }
+        producer.start()
+        while let batch = try batches.take() {
+            for event in batch { state.apply(event) }
+        }
     }
 
     /// Writes the projection records of a store made before they existed (or in an older

@@ -146,12 +146,4 @@ enum Load {
         let answer = try client.send(path: "/v1/views/\(name)?at=2030-01-01")
         guard answer.status == 200 else { throw ClientError("view \(name) failed: \(answer.text)") }
         return Date().timeIntervalSince(start)
-    }
-
-    /// Events folded per second by a cold coherence view: on the generated ledger (actor
-    /// registrations) it is the view that decodes and applies every record, since it reads
-    /// actors; the others skip them on their type byte.
-    static func replayRate(socket: String, events: Int) throws -> Double {
-        Double(events) / (try view(socket: socket, name: "coherence"))
-    }
-}
+    }}

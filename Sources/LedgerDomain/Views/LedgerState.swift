@@ -74,6 +74,16 @@ public struct LedgerState: Sendable {
         for event in visible { apply(event) }
     }
 
+    /// The actors this state refers to: measure owners, coordination parties, finding auditors.
+    /// These are the only actors a view looks up.
+    public func referencedActors() -> Set<String> {
+        var actors = Set<String>()
+        for measure in measures.values { if let owner = measure.text("owner") { actors.insert(owner) } }
+        for coordination in coordinations.values { actors.formUnion(coordination.parties) }
+        for finding in findings.values { actors.insert(finding.auditor) }
+        return actors
+    }
+
     /// Sizes the tables for the number of subjects each creation type will add.
     public mutating func reserveCapacity(_ created: [EventType: Int]) {
         for (type, n) in created {
