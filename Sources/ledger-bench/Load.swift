@@ -146,4 +146,5 @@ enum Load {
         let answer = try client.send(path: "/v1/views/\(name)?at=2030-01-01")
         guard answer.status == 200 else { throw ClientError("view \(name) failed: \(answer.text)") }
         return Date().timeIntervalSince(start)
-    }}
+    }
+}
