@@ -56,19 +56,21 @@ public final class Ledger: Sendable {
             let signer = options.tamperEvidence ? try CheckpointSigner.open(directory: options.directory, origin: options.origin) : nil
             self.signer = signer
             let env = self.env
-            if let signer { try env.write { txn in
-                let key = Array("verifier".utf8)
-                if let stored = try txn.get(tables.meta, key), stored != Array(signer.verifierKey.utf8) {
-                    throw LedgerError(
-                        .internalError,
-                        "the signing key in \(options.directory) does not match the key that signed this ledger's checkpoints (\(String(decoding: stored, as: UTF8.self))); restore the original checkpoint.key")
+            if let signer {
+                try env.write { txn in
+                    let key = Array("verifier".utf8)
+                    if let stored = try txn.get(tables.meta, key), stored != Array(signer.verifierKey.utf8) {
+                        throw LedgerError(
+                            .internalError,
+                            "the signing key in \(options.directory) does not match the key that signed this ledger's checkpoints (\(String(decoding: stored, as: UTF8.self))); restore the original checkpoint.key")
+                    }
+                    try txn.put(tables.meta, key, Array(signer.verifierKey.utf8))
+                    if try txn.get(tables.meta, Array("checkpoint".utf8)) == nil {
+                        let note = try signer.sign(size: head, root: MerkleTree.root(size: head, node: tables.nodes(txn)))
+                        try txn.put(tables.meta, Array("checkpoint".utf8), Array(note.utf8))
+                    }
                 }
-                try txn.put(tables.meta, key, Array(signer.verifierKey.utf8))
-                if try txn.get(tables.meta, Array("checkpoint".utf8)) == nil {
-                    let note = try signer.sign(size: head, root: MerkleTree.root(size: head, node: tables.nodes(txn)))
-                    try txn.put(tables.meta, Array("checkpoint".utf8), Array(note.utf8))
-                }
-            } }
+            }
             try Ledger.buildViewRecordsIfNeeded(env: env, tables: tables, logger: logger, head: head)
             let box = ApplyBox()
             self.committer = GroupCommitter { group in box.apply?(group) }
