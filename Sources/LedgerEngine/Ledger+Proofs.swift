@@ -76,7 +76,7 @@ extension Ledger {
         while !results.allDone { results.waitForProgress { progress($0) } }
         progress(size)
 
-        var builder = MerkleTree.Builder()
+        let builder = MerkleTree.Builder()
         for result in results.all {
             if let failure = result.failure { return VerificationReport(size: builder.count * chunkSize, root: nil, failure: failure) }
             builder.append(result.root)

@@ -28,7 +28,7 @@ enum StoreVerifier {
             }
             return true
         }
-        let builder = FlatBuilder()
+        let builder = MerkleTree.Builder()
         let leaf = UnsafeMutableRawPointer.allocate(byteCount: 32, alignment: 8)
         defer { leaf.deallocate() }
         var expected = range.lowerBound
@@ -48,7 +48,7 @@ enum StoreVerifier {
                 failure = .init(seq: seq, reason: "the stored line of seq \(seq) does not hash to its stored leaf")
                 return false
             }
-            if !holdsSeq(line, seq, needle: &needle) {
+            if !CanonicalFields.holdsSeq(line, seq, needle: &needle) {
                 failure = .init(seq: seq, reason: "the line stored at seq \(seq) does not carry that seq")
                 return false
             }
@@ -68,81 +68,6 @@ enum StoreVerifier {
         withUnsafeBytes(of: UInt8(0)) { hasher.update(bufferPointer: $0) }
         hasher.update(bufferPointer: line)
         hasher.finalize().withUnsafeBytes { leaf.copyMemory(from: $0.baseAddress!, byteCount: 32) }
-    }
-
-    /// `MerkleTree.Builder` without an allocation or a copy-on-write check per hash: the stack
-    /// of perfect subtrees (at most 64) lives in one buffer allocated once.
-    final class FlatBuilder {
-        private let hashes = UnsafeMutableRawPointer.allocate(byteCount: 65 * 32, alignment: 8)
-        private let sizes = UnsafeMutablePointer<UInt64>.allocate(capacity: 65)
-        private var depth = 0
-        private(set) var count: UInt64 = 0
-
-        deinit {
-            hashes.deallocate()
-            sizes.deallocate()
-        }
-
-        /// Appends the leaf at `leaf` (32 bytes).
-        func append(_ leaf: UnsafeRawPointer) {
-            var d = depth
-            (hashes + d * 32).copyMemory(from: leaf, byteCount: 32)
-            sizes[d] = 1
-            while d > 0 && sizes[d - 1] == sizes[d] {
-                Self.interior(hashes + (d - 1) * 32, hashes + d * 32, into: hashes + (d - 1) * 32)
-                sizes[d - 1] &*= 2
-                d -= 1
-            }
-            depth = d + 1
-            count += 1
-        }
-
-        /// The RFC 6962 root of the leaves appended so far.
-        var root: [UInt8] {
-            guard depth > 0 else { return MerkleTree.emptyRoot }
-            var hash = [UInt8](UnsafeRawBufferPointer(start: hashes + (depth - 1) * 32, count: 32))
-            var d = depth - 1
-            while d > 0 {
-                hash.withUnsafeMutableBytes { Self.interior(hashes + (d - 1) * 32, $0.baseAddress!, into: $0.baseAddress!) }
-                d -= 1
-            }
-            return hash
-        }
-
-        /// out = SHA-256(0x01 || left || right); `out` may be `left` or `right`.
-        private static func interior(_ left: UnsafeRawPointer, _ right: UnsafeRawPointer, into out: UnsafeMutableRawPointer) {
-            var hasher = SHA256()
-            withUnsafeBytes(of: UInt8(1)) { hasher.update(bufferPointer: $0) }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(start: left, count: 32))
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(start: right, count: 32))
-            hasher.finalize().withUnsafeBytes { out.copyMemory(from: $0.baseAddress!, byteCount: 32) }
-        }
-    }
-
-    /// Whether the line carries `,"seq":N,"source":` (JCS places seq between recordedby and source).
-    /// Candidates are found with memchr on the rare byte `q`, then compared whole.
-    static func holdsSeq(_ line: UnsafeRawBufferPointer, _ seq: UInt64, needle: inout [UInt8]) -> Bool {
-        needle.removeAll(keepingCapacity: true)
-        needle.append(contentsOf: #","seq":"#.utf8)
-        let start = needle.count
-        var n = seq
-        repeat {
-            needle.insert(UInt8(ascii: "0") + UInt8(n % 10), at: start)
-            n /= 10
-        } while n > 0
-        needle.append(contentsOf: #","source":"#.utf8)
-        let count = needle.count
-        guard line.count >= count, let base = line.baseAddress else { return false }
-        return needle.withUnsafeBytes { pattern in
-            var offset = 4  // the `q` of `,"seq":` is at index 4 of the needle
-            while offset < line.count {
-                guard let hit = memchr(base + offset, Int32(UInt8(ascii: "q")), line.count - offset) else { return false }
-                let at = base.distance(to: UnsafeRawPointer(hit)) - 4
-                if at >= 0, at + count <= line.count, memcmp(base + at, pattern.baseAddress!, count) == 0 { return true }
-                offset = at + 5
-            }
-            return false
-        }
     }
 
     /// The chunks' results and who is working on what, shared by the verifying threads.

@@ -51,14 +51,11 @@ struct VerifyCommand: ParsableCommand {
         var bar = ProgressBar(total: Int(checkpoint.size), label: "verifying")
         let lines = try Export.fetch(client: client, upto: checkpoint.size) { done, _ in bar.update(Int(done)) }
         bar.finish()
-        var builder = MerkleTree.Builder()
-        for (i, line) in lines.enumerated() {
-            let seq = UInt64(i + 1)
-            guard let event = ViewEvent(line: line), event.seq == seq, CanonicalJSON.encode(try JSONParser.parse(line)) == line else {
-                try conclude(size: seq - 1, root: nil, failure: (seq, "the line at seq \(seq) is not the canonical event for that position"))
-                return
-            }
-            builder.append(Validator.leafHash(line))
+        let replay = ExportReplay(lines: lines, keepingEvents: false)
+        let builder = replay.tree
+        if let seq = replay.badSeq {
+            try conclude(size: seq - 1, root: nil, failure: (seq, "the line at seq \(seq) is not the canonical event for that position"))
+            return
         }
         if builder.count != checkpoint.size {
             try conclude(size: builder.count, root: nil, failure: (builder.count + 1, "the log has \(builder.count) events, the checkpoint \(checkpoint.size)"))

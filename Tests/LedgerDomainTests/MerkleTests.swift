@@ -110,7 +110,7 @@ struct MerkleTests {
         #expect(MerkleTree.emptyRoot == hex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"))
         for size in 1...8 {
             #expect(try MerkleTree.root(size: UInt64(size), node: lookup) == hex(Self.vectorRoots[size - 1]))
-            var builder = MerkleTree.Builder()
+            let builder = MerkleTree.Builder()
             leaves.prefix(size).forEach { builder.append($0) }
             #expect(builder.root == hex(Self.vectorRoots[size - 1]))
         }

@@ -128,20 +128,13 @@ public struct AuditBundle: Sendable {
         }
         var lines = export.split(separator: 0x0A, omittingEmptySubsequences: false).map(Array.init)
         if lines.last == [] { lines.removeLast() }
-        var builder = MerkleTree.Builder()
-        var events: [ViewEvent] = []
-        events.reserveCapacity(lines.count)
-        for (index, line) in lines.enumerated() {
-            let seq = UInt64(index + 1)
-            guard let event = ViewEvent(line: line), event.seq == seq,
-                (try? CanonicalJSON.encode(JSONParser.parse(line))) == line
-            else {
-                report.problems.append("\(eventsFile): line \(seq) is not the canonical event for seq \(seq)")
-                return report
-            }
-            builder.append(Validator.leafHash(line))
-            events.append(event)
+        let replay = ExportReplay(lines: lines, keepingEvents: true)
+        if let seq = replay.badSeq {
+            report.problems.append("\(eventsFile): line \(seq) is not the canonical event for seq \(seq)")
+            return report
         }
+        let builder = replay.tree
+        let events = replay.events
         report.size = builder.count
         report.root = builder.root
         if builder.count != checkpoint.size {

@@ -11,11 +11,20 @@ public enum MerkleTree {
 
     /// `SHA-256(0x01 || left || right)`.
     public static func interior(_ left: Hash, _ right: Hash) -> Hash {
+        var out = Hash(repeating: 0, count: 32)
+        left.withUnsafeBytes { l in
+            right.withUnsafeBytes { r in out.withUnsafeMutableBytes { interior(l.baseAddress!, r.baseAddress!, into: $0.baseAddress!) } }
+        }
+        return out
+    }
+
+    /// out = SHA-256(0x01 || left || right) over 32-byte hashes; `out` may be `left` or `right`.
+    static func interior(_ left: UnsafeRawPointer, _ right: UnsafeRawPointer, into out: UnsafeMutableRawPointer) {
         var hasher = SHA256()
         withUnsafeBytes(of: UInt8(1)) { hasher.update(bufferPointer: $0) }
-        left.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        right.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        return Array(hasher.finalize())
+        hasher.update(bufferPointer: UnsafeRawBufferPointer(start: left, count: 32))
+        hasher.update(bufferPointer: UnsafeRawBufferPointer(start: right, count: 32))
+        hasher.finalize().withUnsafeBytes { out.copyMemory(from: $0.baseAddress!, byteCount: 32) }
     }
 
     /// The largest power of two smaller than `n` (n >= 2).
@@ -91,27 +100,49 @@ public enum MerkleTree {
         return result
     }
 
-    /// Recomputes a root from all leaf hashes in order (offline verification), in O(log n) memory.
-    public struct Builder {
-        private var stack: [(size: UInt64, hash: Hash)] = []
+    /// Recomputes a root from leaf hashes appended in order, in O(log n) memory and with no
+    /// allocation per hash: the stack of perfect subtrees (at most 64) lives in one buffer.
+    public final class Builder {
+        private let hashes = UnsafeMutableRawPointer.allocate(byteCount: 65 * 32, alignment: 8)
+        private let sizes = UnsafeMutablePointer<UInt64>.allocate(capacity: 65)
+        private var depth = 0
         public private(set) var count: UInt64 = 0
 
         public init() {}
 
-        public mutating func append(_ leaf: Hash) {
-            var item = (size: UInt64(1), hash: leaf)
-            while let last = stack.last, last.size == item.size {
-                stack.removeLast()
-                item = (last.size * 2, MerkleTree.interior(last.hash, item.hash))
+        deinit {
+            hashes.deallocate()
+            sizes.deallocate()
+        }
+
+        public func append(_ leaf: Hash) {
+            precondition(leaf.count == 32, "a leaf hash is 32 bytes")
+            leaf.withUnsafeBytes { append($0.baseAddress!) }
+        }
+
+        /// Appends the 32-byte hash at `leaf`.
+        public func append(_ leaf: UnsafeRawPointer) {
+            var d = depth
+            (hashes + d * 32).copyMemory(from: leaf, byteCount: 32)
+            sizes[d] = 1
+            while d > 0 && sizes[d - 1] == sizes[d] {
+                MerkleTree.interior(hashes + (d - 1) * 32, hashes + d * 32, into: hashes + (d - 1) * 32)
+                sizes[d - 1] &*= 2
+                d -= 1
             }
-            stack.append(item)
+            depth = d + 1
             count += 1
         }
 
         /// The root of the leaves appended so far.
         public var root: Hash {
-            guard var hash = stack.last?.hash else { return MerkleTree.emptyRoot }
-            for item in stack.dropLast().reversed() { hash = MerkleTree.interior(item.hash, hash) }
+            guard depth > 0 else { return MerkleTree.emptyRoot }
+            var hash = Hash(UnsafeRawBufferPointer(start: hashes + (depth - 1) * 32, count: 32))
+            var d = depth - 1
+            while d > 0 {
+                hash.withUnsafeMutableBytes { MerkleTree.interior(hashes + (d - 1) * 32, $0.baseAddress!, into: $0.baseAddress!) }
+                d -= 1
+            }
             return hash
         }
     }

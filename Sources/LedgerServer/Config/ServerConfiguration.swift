@@ -73,7 +73,7 @@ extension ServerConfiguration {
     }
 
     mutating func apply(_ root: [String: TOMLValue], file: String) throws {
-        var reader = TableReader(file: file)
+        let reader = TableReader(file: file)
         try reader.sections(root, allowed: ["server", "limits", "storage", "views", "access", "log"])
         if let server = try reader.table(root, "server") {
             try reader.only(server, ["socket", "data_dir", "origin"], in: "server")
