@@ -37,6 +37,13 @@ enum CanonicalFields {
         }
     }
 
+    /// Whether the line's `id` is `id` (JCS places it between `evidence` or `datacontenttype`
+    /// and `recorded`; no string inside the line can hold the unescaped quotes around it).
+    static func holdsID(_ line: [UInt8], _ id: String) -> Bool {
+        let needle = Array(#","id":"#.utf8) + CanonicalJSON.encode(.string(id)) + Array(#","recorded":"#.utf8)
+        return line.firstRange(of: needle) != nil
+    }
+
     /// Whether the line's `type` is `type` (the line ends with `"type":"X"}`).
     static func hasType(_ line: UnsafeRawBufferPointer, _ type: String) -> Bool {
         let suffix = Array("\"type\":\"\(type)\"}".utf8)

@@ -144,7 +144,7 @@ extension Ledger {
                     throw LedgerError(.internalError, "a stored line cannot be read")
                 }
                 if event.type == .eventRetracted {
-                    guard let target = try txn.get(tables.ids, Array((event.data.text("target") ?? "").utf8)) else {
+                    guard let target = try tables.seq(ofID: event.data.text("target") ?? "", in: txn).map(Keys.uint64) else {
                         throw LedgerError(.internalError, "the retraction at seq \(event.seq) names an unknown event")
                     }
                     try txn.put(tables.retractions, Keys.uint64(event.seq), target)

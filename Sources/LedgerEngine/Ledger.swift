@@ -40,10 +40,15 @@ public final class Ledger: Sendable {
         }
         self.env = try Environment(
             path: options.directory, mapSize: mapSize, databases: LedgerTables.names, readOnly: options.readOnly)
-        self.tables = LedgerTables(env)
+        var tables = LedgerTables(env)
+        let meta = tables.meta
+        tables.assignedIDs =
+            options.readOnly
+            ? try env.read { txn in try LedgerTables.assignedIDs(meta: meta, in: txn, create: false) }
+            : try env.write { txn in try LedgerTables.assignedIDs(meta: meta, in: txn, create: true) }
+        self.tables = tables
         self.options = options
         self.logger = logger
-        let tables = self.tables
         let (head, lastRecorded) = try env.read { txn -> (UInt64, Int64) in
             guard let last = try txn.last(tables.events) else { return (0, 0) }
             return (Keys.uint64(from: last.key), Ledger.recordedMilliseconds(of: last.value))
@@ -93,10 +98,14 @@ public final class Ledger: Sendable {
 
     /// Validates and stores `events` atomically; returns once they are synced to disk.
     /// `batch` says whether the request was an array or NDJSON (its errors then carry an index).
+    /// The checks that need no head state run here, on the caller's task (a large batch on
+    /// every core), so that the writer thread only does what depends on the log.
     public func append(_ events: [JSONValue], batch: Bool, recordedBy: String) async throws -> AppendResult {
         guard let committer else { throw LedgerError(.forbidden, "the ledger is open read-only") }
+        let validator = self.validator
+        let prepared = await Parallel.map(events) { validator.prepare($0) }
         return try await withCheckedThrowingContinuation { continuation in
-            committer.submit(PendingAppend(events: events, batch: batch, recordedBy: recordedBy, continuation: continuation))
+            committer.submit(PendingAppend(events: prepared, batch: batch, recordedBy: recordedBy, continuation: continuation))
         }
     }
 
@@ -210,7 +219,7 @@ public final class Ledger: Sendable {
             case .duplicate(let stored):
                 entries.append(
                     .init(
-                        id: event["id"]?.stringValue ?? "", seq: stored.seq, streamVersion: stored.streamVersion,
+                        id: event.id ?? "", seq: stored.seq, streamVersion: stored.streamVersion,
                         leafHash: stored.leafHash, duplicate: true))
             case .accepted(let accepted):
                 try store(accepted, in: txn)
@@ -228,8 +237,8 @@ public final class Ledger: Sendable {
         let seqKey = Keys.uint64(event.seq)
         try txn.put(tables.events, seqKey, event.line, append: true)
         try txn.put(tables.leaves, seqKey, event.leafHash, append: true)
-        try txn.put(tables.ids, Array(event.id.utf8), seqKey)
-        try txn.put(tables.subjects, Array(event.subject.description.utf8), event.subjectState.encoded())
+        if tables.needsIndex(id: event.id, seq: event.seq) { try txn.put(tables.ids, Array(event.id.utf8), seqKey) }
+        try txn.put(tables.subjects, event.subjectKey, event.subjectState.encoded())
         for reference in Set(event.references) {
             try txn.put(tables.refs, LedgerTables.refKey(reference, seq: event.seq), [UInt8]())
         }

@@ -11,8 +11,8 @@ struct StoreHeadState: HeadState {
     }
 
     func storedEvent(id: String) throws -> StoredEvent? {
-        guard let seqBytes = try txn.get(tables.ids, Array(id.utf8)) else { return nil }
-        return try storedEvent(seq: Keys.uint64(from: seqBytes))
+        guard let seq = try tables.seq(ofID: id, in: txn) else { return nil }
+        return try storedEvent(seq: seq)
     }
 
     func storedEvent(seq: UInt64) throws -> StoredEvent? {
@@ -21,6 +21,14 @@ struct StoreHeadState: HeadState {
         let hash = try txn.get(tables.leaves, key) ?? []
         let version = CanonicalFields.streamVersion(line) ?? 0
         return StoredEvent(seq: seq, streamVersion: version, leafHash: hash, line: line)
+    }
+
+    /// The keyed id of `seq`, unless a recorder already gave that very string as an id.
+    func assignID(seq: UInt64) throws -> String {
+        guard let assigned = tables.assignedIDs?.id(seq: seq), try txn.get(tables.ids, Array(assigned.utf8)) == nil else {
+            return EventID.random()
+        }
+        return assigned
     }
 
     func hasReferrers(_ subject: Subject) throws -> Bool {

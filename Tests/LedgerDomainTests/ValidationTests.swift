@@ -79,6 +79,83 @@ struct ValidationTests {
         #expect(head.code(event("measure.amended", "measure/m", ["owner": "actor/yy", "plan": "plan/zz"])) == .unknownReference)
     }
 
+    @Test func theTimeBoundKeepsItsPlaceAfterTheWriterTakesIt() throws {
+        // `prepare` runs the shape rules before the recorded time is known; the writer checks
+        // the 24-hour bound later, yet a too-late time must still win over every rule after it.
+        let head = try seededHead()
+        let late = event("measure.ended", "measure/m", time: "2026-01-07", ["reason": "done"])
+        #expect(head.code(late.with("specversion", "0.3")) == .invalidTime)
+        #expect(head.code(late.with("evidence", [])) == .invalidTime)
+        #expect(head.code(late.with("data", "x")) == .invalidTime)
+        #expect(head.code(late.with("data", ["reason": ""])) == .invalidTime)
+        // ... and lose to the rules before it.
+        #expect(head.code(late.with("subject", "measure/Bad")) == .invalidSubject)
+        #expect(head.code(late.with("colour", "red")) == .unknownField)
+        #expect(head.code(late.with("source", "plan/p")) == .invalidField)
+    }
+
+    @Test func theSplicedLineIsTheCanonicalFormOfTheWholeEvent() throws {
+        // The writer splices id, recorded, recordedby, seq and streamversion into bytes rendered
+        // earlier; the result must be exactly RFC 8785 over the complete stored object.
+        let head = MemoryHead()
+        let recordedBy = "uid:1000 \"quoted\" été"
+        let events: [JSONValue] = [
+            event("actor.registered", "actor/a", id: "a-\\-\"x\"", ["name": "Ä \u{1F600} <tab>\t", "kind": "regional"]),
+            event("actor.registered", "actor/b", source: "actor/a", ["name": "B", "kind": "federal", "parent": "actor/a"])
+                .with("evidence", ["https://example.org/é?q=\u{2028}", "z"]).with("datacontenttype", "application/json"),
+            event("measure.launched", "measure/m", time: "2024-01-01T03:04:05.678+02:00", [
+                "title": "M", "owner": "actor/b", "stance": "harm-reduction", "baseline": ["b": 9007199254740992, "a": -0.5, "é": 5e-7, "c": 1.5e-300],
+                "indicators": [],
+            ]).with("specversion", "1.0").with("expectedversion", 0),
+        ]
+        for (n, value) in events.enumerated() {
+            let seq = UInt64(n + 1)
+            let context = AppendContext(now: head.now, recorded: "2026-01-05T10:00:00.123Z", recordedBy: recordedBy, seq: seq)
+            guard case .accepted(let e) = try head.validator.validate(value, context: context, head: head) else {
+                Issue.record("expected acceptance of event \(n)")
+                continue
+            }
+            head.states[e.subject] = e.subjectState
+            guard case .object(let input) = value, case .string(let time)? = input["time"] else { continue }
+            var whole = JSONObject()
+            for key in ["data", "evidence", "source", "subject", "type"] { whole[key] = input[key] }
+            whole["time"] = .string(TimeParser.parse(time)!.description)
+            whole["specversion"] = "1.0"
+            whole["datacontenttype"] = "application/json"
+            whole["id"] = .string(e.id)
+            whole["recorded"] = "2026-01-05T10:00:00.123Z"
+            whole["recordedby"] = .string(recordedBy)
+            whole["seq"] = .int(Int(seq))
+            whole["streamversion"] = .int(1)
+            #expect(e.line == CanonicalJSON.encode(.object(whole)), "event \(n)")
+        }
+    }
+
+    @Test func assignedIDsAreUUIDv4sThatLeadBackToTheirSeq() throws {
+        let ids = try #require(AssignedIDs(key: Array(repeating: 7, count: 32)))
+        let other = try #require(AssignedIDs(key: Array(repeating: 8, count: 32)))
+        #expect(AssignedIDs(key: [1, 2, 3]) == nil)
+        var seen = Set<String>()
+        var seqs = Array(UInt64(1)...2000)
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<2000 { seqs.append(UInt64.random(in: 1...(1 << 53), using: &rng)) }
+        for seq in seqs {
+            let id = ids.id(seq: seq)
+            let characters = Array(id)
+            #expect(id.count == 36 && id == id.lowercased() && EventID.isValid(id))
+            #expect(characters[8] == "-" && characters[13] == "-" && characters[18] == "-" && characters[23] == "-")
+            #expect(characters[14] == "4" && "89ab".contains(characters[19]), "\(id) is not a UUID v4")
+            #expect(ids.seq(of: id) == seq)
+            #expect(ids.seq(of: id.uppercased()) == nil)
+            seen.insert(id)
+        }
+        #expect(seen.count == Set(seqs).count)
+        // Another key, or any other UUID, leads nowhere (the store also checks the line's id).
+        #expect(other.seq(of: ids.id(seq: 42)) == nil)
+        #expect(ids.seq(of: "0b8a4d2e-51f6-4c3a-9e7d-2f1a6b5c4d3e") == nil)
+        #expect(ids.seq(of: "not-an-id") == nil)
+    }
+
     @Test func dataValues() throws {
         let head = try seededHead()
         func launch(_ data: JSONObject) -> ProblemCode? {

@@ -172,6 +172,56 @@ struct ProjectionTests {
     }
 }
 
+@Suite("Assigned ids")
+struct AssignedIDTests {
+    /// An assigned id is found through the store's key, not an index entry: it stays a repeat
+    /// after a reopen, a retraction can name it, and a recorder's id that happens to equal a
+    /// future assigned id makes the daemon pick another one for that seq.
+    @Test func assignedIDsResolveWithoutAnIndexEntry() async throws {
+        try await withTemporaryDirectory { dir in
+            var assigned: [String] = []
+            do {
+                let ledger = try Ledger(options: LedgerOptions(directory: dir))
+                let result = try await ledger.append([actor("a"), actor("b"), actor("c", id: "given")], batch: true, recordedBy: "t")
+                assigned = result.entries.prefix(2).map(\.id)
+                ledger.close()
+            }
+            let tables = ["events", "leaves", "ids", "subjects", "refs", "meta", "tree", "views", "retractions"]
+            let (indexed, key): ([String], [UInt8]) = try {
+                let env = try Environment(path: dir, mapSize: 1 << 30, databases: tables, readOnly: true)
+                return try env.read { txn in
+                    var ids: [String] = []
+                    try txn.scan(env.database("ids"), from: [UInt8(0)]) { key, _ in
+                        ids.append(String(decoding: key, as: UTF8.self))
+                        return true
+                    }
+                    return (ids, try txn.get(env.database("meta"), Array("id-key".utf8)) ?? [])
+                }
+            }()
+            #expect(indexed == ["given"])
+            let ids = try #require(AssignedIDs(key: key))
+            #expect(assigned == [ids.id(seq: 1), ids.id(seq: 2)])
+
+            let ledger = try Ledger(options: LedgerOptions(directory: dir))
+            defer { ledger.close() }
+            let again = try await ledger.append([actor("a", id: assigned[0])], batch: false, recordedBy: "t")
+            #expect(again.entries.first?.duplicate == true && again.entries.first?.seq == 1)
+            let retraction: JSONValue = [
+                "source": "actor/a", "type": "event.retracted", "subject": "actor/b", "time": "2024-01-02",
+                "data": ["target": .string(assigned[1]), "reason": "entered twice"],
+            ]
+            #expect(try await ledger.append([retraction], batch: false, recordedBy: "t").entries.first?.seq == 4)
+            // seq 5 takes the string the key would give seq 6; seq 6 then gets another id.
+            let taken = ids.id(seq: 6)
+            _ = try await ledger.append([actor("d", id: taken)], batch: false, recordedBy: "t")
+            let sixth = try await ledger.append([actor("e")], batch: false, recordedBy: "t").entries[0]
+            #expect(sixth.seq == 6 && sixth.id != taken)
+            let repeats = try await ledger.append([actor("d", id: taken), actor("e", id: sixth.id)], batch: true, recordedBy: "t")
+            #expect(repeats.entries.map(\.seq) == [5, 6] && repeats.entries.allSatisfy(\.duplicate))
+        }
+    }
+}
+
 @Suite("Offline verification in chunks")
 struct ChunkedVerificationTests {
     /// With chunks of 8 seqs the root of 100 events (12 full chunks and a partial one) equals

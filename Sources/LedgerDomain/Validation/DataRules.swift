@@ -57,10 +57,10 @@ enum DataRules {
             guard case .array(let items) = value, items.count >= min else {
                 throw invalid(field, "must be a list of at least \(min) reference\(min == 1 ? "" : "s")")
             }
-            var seen = Set<String>()
+            var seen = SeenStrings()
             for item in items {
                 try checkReference(item, kinds: kinds, field: field)
-                guard seen.insert(item.stringValue ?? "").inserted else {
+                guard seen.insert(item.stringValue ?? "") else {
                     throw invalid(field, "lists \(item.stringValue ?? "") twice")
                 }
             }
@@ -75,12 +75,12 @@ enum DataRules {
             guard start.daysSinceEpoch <= end.daysSinceEpoch else { throw invalid(field, "start is after its end") }
         case .stringList:
             guard case .array(let items) = value else { throw invalid(field, "must be a list of strings") }
-            var seen = Set<String>()
+            var seen = SeenStrings()
             for item in items {
                 guard case .string(let s) = item, ValueRules.isText(s) else {
                     throw invalid(field, "items must be non-empty strings without control characters")
                 }
-                guard seen.insert(s).inserted else { throw invalid(field, "lists \"\(s)\" twice") }
+                guard seen.insert(s) else { throw invalid(field, "lists \"\(s)\" twice") }
             }
         case .numberMap:
             guard case .object(let map) = value else { throw invalid(field, "must be an object of name to number") }

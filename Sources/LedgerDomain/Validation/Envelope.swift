@@ -1,5 +1,5 @@
 /// The checked top-level attributes of an event.
-struct Envelope {
+struct Envelope: Sendable {
     var type: EventType
     var subject: Subject
     var source: Subject
@@ -7,7 +7,9 @@ struct Envelope {
     var expectedVersion: Int?
 
     /// Checks attribute values in the contract's order: `type`, `subject`, `source`, `time`, the rest.
-    static func check(_ event: JSONObject, now: Timestamp) throws -> Envelope {
+    /// The 24-hour bound on `time` needs the recorded time, so the writer checks it: `timeParsed`
+    /// hands the time over as soon as it parses, before the later rules run.
+    static func check(_ event: JSONObject, timeParsed: (Timestamp) -> Void) throws -> Envelope {
         let type: EventType
         switch event["type"]! {
         case .string(let s):
@@ -44,9 +46,7 @@ struct Envelope {
             guard let t = TimeParser.parse(s) else {
                 throw LedgerError(.invalidTime, "time \"\(s)\" is not an RFC 3339 date-time or YYYY-MM-DD date")
             }
-            guard t.seconds <= now.seconds + 86_400 else {
-                throw LedgerError(.invalidTime, "time \(t) is more than 24 hours after the recorded time")
-            }
+            timeParsed(t)
             time = t
         default:
             throw LedgerError(.invalidTime, "time must be a string")
@@ -62,12 +62,12 @@ struct Envelope {
             guard case .array(let items) = v, (1...16).contains(items.count) else {
                 throw LedgerError(.invalidField, "evidence must be a list of 1 to 16 strings")
             }
-            var seen = Set<String>()
+            var seen = SeenStrings()
             for item in items {
                 guard case .string(let s) = item, ValueRules.isText(s, maxLength: 2048) else {
                     throw LedgerError(.invalidField, "evidence items must be strings of 1 to 2048 characters")
                 }
-                guard seen.insert(s).inserted else {
+                guard seen.insert(s) else {
                     throw LedgerError(.invalidField, "evidence lists \"\(s)\" twice")
                 }
             }
@@ -107,5 +107,24 @@ enum ValueRules {
     /// Finite and of magnitude at most 2^53.
     static func isNumber(_ d: Double) -> Bool {
         d.isFinite && abs(d) <= 9_007_199_254_740_992
+    }
+}
+
+/// Whether a list's strings are distinct, inserted one at a time: a linear scan while the list
+/// is short (the usual case, and cheaper than hashing), a set beyond.
+struct SeenStrings {
+    private var few: [String] = []
+    private var many: Set<String>?
+
+    /// False when `s` was inserted before.
+    mutating func insert(_ s: String) -> Bool {
+        if many != nil { return many!.insert(s).inserted }
+        if few.contains(s) { return false }
+        few.append(s)
+        if few.count > 16 {
+            many = Set(few)
+            few = []
+        }
+        return true
     }
 }

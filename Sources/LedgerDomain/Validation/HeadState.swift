@@ -22,6 +22,12 @@ public protocol HeadState {
     func storedEvent(id: String) throws -> StoredEvent?
     /// Whether some live event on another subject refers to `subject` in its data.
     func hasReferrers(_ subject: Subject) throws -> Bool
+    /// The id for an event stored at `seq` without one of its own (a lower-case UUID v4).
+    func assignID(seq: UInt64) throws -> String
+}
+
+extension HeadState {
+    public func assignID(seq: UInt64) throws -> String { EventID.random() }
 }
 
 /// The facts the daemon adds to an event it stores.
@@ -31,7 +37,9 @@ public struct AppendContext: Sendable {
     /// The recorded time with milliseconds, `YYYY-MM-DDTHH:MM:SS.sssZ`.
     public var recorded: String
     /// The peer's user name, or `uid:N`.
-    public var recordedBy: String
+    public var recordedBy: String { didSet { recordedByJSON = CanonicalLine.jsonString(recordedBy) } }
+    /// `recordedBy` as a canonical JSON string, rendered once for all the request's events.
+    var recordedByJSON: [UInt8]
     /// The seq the next accepted event gets.
     public var seq: UInt64
 
@@ -39,6 +47,7 @@ public struct AppendContext: Sendable {
         self.now = now
         self.recorded = recorded
         self.recordedBy = recordedBy
+        self.recordedByJSON = CanonicalLine.jsonString(recordedBy)
         self.seq = seq
     }
 }
@@ -47,6 +56,8 @@ public struct AppendContext: Sendable {
 public struct AcceptedEvent: Sendable {
     public var id: String
     public var subject: Subject
+    /// `subject` as the subjects table's key.
+    public var subjectKey: [UInt8]
     public var seq: UInt64
     public var streamVersion: Int
     public var line: [UInt8]

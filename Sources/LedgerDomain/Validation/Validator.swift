@@ -3,6 +3,13 @@ import Crypto
 
 /// Checks one event against the contract's rules, in the contract's order of precedence
 /// (section 10, "Which error wins"), and builds its canonical line.
+///
+/// Validation runs in two steps. `prepare` needs no head state: it checks the event's shape,
+/// envelope and data and renders everything about it that does not depend on the log, so it
+/// can run on any thread, before the event reaches the writer. `validate(_:context:head:)`
+/// then runs on the writer, against the head: repeats, the 24-hour bound on `time` (measured
+/// from the commit's recorded time), the state rules, and the commit's own members. A shape
+/// error found by `prepare` is raised there, in its place in the order of precedence.
 public struct Validator: Sendable {
     /// The largest canonical line, in bytes.
     public static let maxLineBytes = 64 * 1024
@@ -16,32 +23,85 @@ public struct Validator: Sendable {
 
     /// Validates `value` against `head`; throws `LedgerError` for the first failing rule.
     public func validate(_ value: JSONValue, context: AppendContext, head: HeadState) throws -> AppendOutcome {
+        try validate(prepare(value), context: context, head: head)
+    }
+
+    /// The rules that need no head state, and the event's rendered parts.
+    public func prepare(_ value: JSONValue) -> PreparedEvent {
         guard case .object(let event) = value else {
-            throw LedgerError(.invalidField, "an event must be a JSON object")
+            return PreparedEvent(failure: LedgerError(.invalidField, "an event must be a JSON object"))
         }
-        // id shape, then repeats.
         var id: String?
         if let raw = event["id"] {
             guard case .string(let s) = raw, EventID.isValid(s) else {
-                throw LedgerError(.invalidField, "id must be 1 to 128 characters from '!' to '~'")
+                return PreparedEvent(failure: LedgerError(.invalidField, "id must be 1 to 128 characters from '!' to '~'"))
             }
             id = s
-            if let stored = try head.storedEvent(id: s) {
-                if try Repeats.sameContent(event, storedLine: stored.line) { return .duplicate(stored) }
-                throw LedgerError(.idConflict, "id \(s) is already stored with other content (seq \(stored.seq))")
+        }
+        var prepared = PreparedEvent(event: event, id: id)
+        do {
+            for key in event.keys where !Self.allowedAttributes.contains(key) {
+                throw LedgerError(.unknownField, "unknown attribute \"\(key)\"")
+            }
+            for key in Self.requiredAttributes where event[key] == nil {
+                throw LedgerError(.missingField, "missing attribute \"\(key)\"")
+            }
+            let envelope = try Envelope.check(event, timeParsed: { prepared.time = $0 })
+            guard case .object(let data) = event["data"]! else {
+                throw LedgerError(.invalidField, "data must be a JSON object")
+            }
+            try DataRules.check(data, of: envelope.type)
+            prepared.checked = Self.render(event, envelope: envelope, data: data)
+        } catch let error as LedgerError {
+            prepared.failure = error
+            prepared.failureFollowsTime = prepared.time != nil
+        } catch {
+            prepared.failure = LedgerError(.internalError, "validation failed: \(error)")
+        }
+        return prepared
+    }
+
+    /// Everything about a well-formed event that does not depend on the log.
+    private static func render(_ event: JSONObject, envelope: Envelope, data: JSONObject) -> PreparedEvent.Checked {
+        var references: [(field: String, subject: Subject)] = []
+        if envelope.type != .eventRetracted {
+            for field in envelope.type.fields where field.rule.isReference {
+                switch data[field.name] {
+                case .string(let s)?: if let subject = Subject(s) { references.append((field.name, subject)) }
+                case .array(let items)?:
+                    for case .string(let s) in items { if let subject = Subject(s) { references.append((field.name, subject)) } }
+                default: break
+                }
             }
         }
-        for key in event.keys where !Self.allowedAttributes.contains(key) {
-            throw LedgerError(.unknownField, "unknown attribute \"\(key)\"")
+        var key = ""
+        switch envelope.type {
+        case .priorityAdopted, .priorityDropped, .priorityWaived: key = data["priority"]?.stringValue ?? ""
+        case .eventRetracted: key = data["target"]?.stringValue ?? ""
+        default: break
         }
-        for key in Self.requiredAttributes where event[key] == nil {
-            throw LedgerError(.missingField, "missing attribute \"\(key)\"")
+        let subject = envelope.subject.description
+        return PreparedEvent.Checked(
+            envelope: envelope, data: data, subjectKey: Array(subject.utf8), references: references,
+            entryKey: key, line: CanonicalLine.parts(event: event, time: envelope.time),
+            viewRecord: envelope.type == .eventRetracted
+                ? nil : ViewRecord.encode(type: envelope.type, subject: subject, data: ViewData(data)))
+    }
+
+    /// Validates a prepared event against `head`; throws `LedgerError` for the first failing rule.
+    public func validate(_ prepared: PreparedEvent, context: AppendContext, head: HeadState) throws -> AppendOutcome {
+        // id shape, then repeats.
+        if let id = prepared.id, let stored = try head.storedEvent(id: id) {
+            if try Repeats.sameContent(prepared.event, storedLine: stored.line) { return .duplicate(stored) }
+            throw LedgerError(.idConflict, "id \(id) is already stored with other content (seq \(stored.seq))")
         }
-        let envelope = try Envelope.check(event, now: context.now)
-        guard case .object(let data) = event["data"]! else {
-            throw LedgerError(.invalidField, "data must be a JSON object")
+        if let failure = prepared.failure, !prepared.failureFollowsTime { throw failure }
+        if let time = prepared.time, time.seconds > context.now.seconds + 86_400 {
+            throw LedgerError(.invalidTime, "time \(time) is more than 24 hours after the recorded time")
         }
-        try DataRules.check(data, of: envelope.type)
+        if let failure = prepared.failure { throw failure }
+        let checked = prepared.checked!
+        let envelope = checked.envelope
 
         let state = try head.subjectState(envelope.subject)
         let version = state?.streamVersion ?? 0
@@ -61,40 +121,29 @@ public struct Validator: Sendable {
             throw LedgerError(
                 .invalidTime, "time \(envelope.time) is before \(envelope.subject) was created (\(creation.time))")
         }
-        try checkReferences(envelope, data: data, head: head)
+        try checkReferences(checked, head: head)
         var newState = state ?? SubjectState()
-        let retracted = try StateRules.check(envelope, data: data, state: newState, head: head)
+        let retracted = try StateRules.check(envelope, data: checked.data, state: newState, head: head)
 
-        let eventID = id ?? EventID.random()
         let streamVersion = version + 1
-        let line = CanonicalLine.build(
-            event: event, id: eventID, time: envelope.time, context: context, streamVersion: streamVersion)
+        let eventID = try prepared.id ?? head.assignID(seq: context.seq)
+        let line = CanonicalLine.assemble(
+            checked.line, id: eventID, recorded: context.recorded, recordedBy: context.recordedByJSON, seq: context.seq,
+            streamVersion: streamVersion)
         if line.count > Self.maxLineBytes {
             throw LedgerError(.tooLarge, "the stored line would be \(line.count) bytes; the limit is 65536")
-        }
-        var key = ""
-        switch envelope.type {
-        case .priorityAdopted, .priorityDropped, .priorityWaived: key = data["priority"]?.stringValue ?? ""
-        case .eventRetracted: key = data["target"]?.stringValue ?? ""
-        default: break
         }
         if let retracted, let index = newState.entries.firstIndex(where: { $0.seq == retracted.seq }) {
             newState.entries[index].retracted = true
         }
         newState.entries.append(
-            SubjectState.Entry(seq: context.seq, id: eventID, type: envelope.type, time: envelope.time, key: key))
+            SubjectState.Entry(seq: context.seq, id: eventID, type: envelope.type, time: envelope.time, key: checked.entryKey))
         return .accepted(
             AcceptedEvent(
-                id: eventID, subject: envelope.subject, seq: context.seq, streamVersion: streamVersion, line: line,
-                leafHash: Self.leafHash(line), subjectState: newState,
-                references: envelope.type == .eventRetracted ? [] : envelope.type.references(in: data),
-                retracted: retracted,
-                projection: envelope.type == .eventRetracted
-                    ? nil
-                    : (
-                        ViewRecord.key(time: envelope.time, seq: context.seq),
-                        ViewRecord.encode(type: envelope.type, subject: envelope.subject.description, data: ViewData(data))
-                    )))
+                id: eventID, subject: envelope.subject, subjectKey: checked.subjectKey, seq: context.seq,
+                streamVersion: streamVersion, line: line, leafHash: Self.leafHash(line), subjectState: newState,
+                references: checked.references.map(\.subject), retracted: retracted,
+                projection: checked.viewRecord.map { (ViewRecord.key(time: envelope.time, seq: context.seq), $0) }))
     }
 
     /// `SHA-256(0x00 || line)`, the RFC 6962 leaf hash.
@@ -106,24 +155,51 @@ public struct Validator: Sendable {
     }
 
     /// `unknown-reference`: the source first, then the data's references in catalogue order.
-    private func checkReferences(_ envelope: Envelope, data: JSONObject, head: HeadState) throws {
+    private func checkReferences(_ checked: PreparedEvent.Checked, head: HeadState) throws {
+        let envelope = checked.envelope
         let sourceIsSelf = envelope.type == .actorRegistered && envelope.source == envelope.subject
         if !sourceIsSelf, try head.subjectState(envelope.source)?.exists != true {
             throw LedgerError(.unknownReference, "source \(envelope.source) is not a registered actor")
         }
-        for field in envelope.type.fields where field.rule.isReference {
-            let values: [String]
-            switch data[field.name] {
-            case .string(let s)?: values = [s]
-            case .array(let items)?: values = items.compactMap(\.stringValue)
-            default: continue
-            }
-            for value in values {
-                guard let subject = Subject(value) else { continue }
-                if try head.subjectState(subject)?.exists != true {
-                    throw LedgerError(.unknownReference, "\(field.name): \(subject) does not exist")
-                }
-            }
+        for (field, subject) in checked.references where try head.subjectState(subject)?.exists != true {
+            throw LedgerError(.unknownReference, "\(field): \(subject) does not exist")
         }
+    }
+}
+
+/// An event after the checks that need no head state (`Validator.prepare`).
+public struct PreparedEvent: Sendable {
+    /// What a well-formed event brings to the writer.
+    struct Checked: Sendable {
+        var envelope: Envelope
+        var data: JSONObject
+        var subjectKey: [UInt8]
+        /// The subjects the data refers to, in catalogue order, with their field (none for a retraction).
+        var references: [(field: String, subject: Subject)]
+        /// `SubjectState.Entry.key`: the priority of a priority event, a retraction's target.
+        var entryKey: String
+        var line: CanonicalLine.Parts
+        /// The `ViewRecord` value (nil for a retraction).
+        var viewRecord: [UInt8]?
+    }
+
+    var event = JSONObject()
+    /// The given id, when it is well-formed.
+    public internal(set) var id: String?
+    /// The event's time, once it parsed.
+    var time: Timestamp?
+    /// The first failing rule, if any.
+    var failure: LedgerError?
+    /// Whether `failure` comes after the 24-hour bound on `time` in the order of precedence.
+    var failureFollowsTime = false
+    var checked: Checked?
+
+    init(event: JSONObject, id: String?) {
+        self.event = event
+        self.id = id
+    }
+
+    init(failure: LedgerError) {
+        self.failure = failure
     }
 }

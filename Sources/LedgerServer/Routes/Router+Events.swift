@@ -20,7 +20,7 @@ extension Router {
         if request.bodyTooLarge {
             throw LedgerError(.tooLarge, "the body is larger than \(configuration.maxBodyBytes) bytes")
         }
-        let (events, batch) = try EventBody.parse(request.body, mediaType: media)
+        let (events, batch) = try await EventBody.parse(request.body, mediaType: media)
         if events.isEmpty { throw LedgerError(.invalidField, "the batch is empty") }
         if events.count > configuration.maxBatchEvents {
             throw LedgerError(.tooLarge, "the batch holds \(events.count) events; the limit is \(configuration.maxBatchEvents)")
@@ -129,25 +129,22 @@ enum CanonicalSeq {
 
 /// Splits a request body into events: one object, an array, or NDJSON lines.
 enum EventBody {
-    static func parse(_ body: ByteBuffer, mediaType: String) throws -> (events: [JSONValue], batch: Bool) {
+    static func parse(_ body: ByteBuffer, mediaType: String) async throws -> (events: [JSONValue], batch: Bool) {
         if mediaType == "application/x-ndjson" {
-            return try body.withUnsafeReadableBytes { bytes in
-                var events: [JSONValue] = []
-                var start = 0
-                while start <= bytes.count {
-                    var end = start
-                    while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
-                    let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-                    start = end + 1
-                    if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-                    do {
-                        events.append(try JSONParser.parse(line))
-                    } catch {
-                        throw LedgerError(.malformedJSON, "line \(events.count + 1) is not JSON: \(error)", index: events.count)
-                    }
-                }
-                return (events, true)
+            // The lines parse on every core; the first line that is not JSON is the one named.
+            let parsed = await Parallel.map(lines(of: body)) { range in
+                Result { try body.withUnsafeReadableBytes { try JSONParser.parse(UnsafeRawBufferPointer(rebasing: $0[range])) } }
             }
+            var events: [JSONValue] = []
+            events.reserveCapacity(parsed.count)
+            for result in parsed {
+                switch result {
+                case .success(let event): events.append(event)
+                case .failure(let error):
+                    throw LedgerError(.malformedJSON, "line \(events.count + 1) is not JSON: \(error)", index: events.count)
+                }
+            }
+            return (events, true)
         }
         let value: JSONValue
         do {
@@ -163,6 +160,20 @@ enum EventBody {
         case (.object, _): return ([value], false)
         case (.array(let items), _): return (items, true)
         default: throw LedgerError(.malformedJSON, "the body must be an event object or an array of events")
+        }
+    }
+
+    /// The byte ranges of the body's lines that hold more than blanks.
+    static func lines(of body: ByteBuffer) -> [Range<Int>] {
+        body.withUnsafeReadableBytes { bytes in
+            var ranges: [Range<Int>] = []
+            var start = 0
+            while start <= bytes.count {
+                let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+                if !bytes[start..<end].allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { ranges.append(start..<end) }
+                start = end + 1
+            }
+            return ranges
         }
     }
 }
