@@ -1,4 +1,4 @@
 /// The product's version, shown by `--version` and written into audit bundles' manifests.
 public enum PolicyLedger {
-    public static let version = "0.4.0"
+    public static let version = "0.5.0"
 }

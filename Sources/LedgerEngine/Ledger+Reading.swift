@@ -55,7 +55,7 @@ extension Ledger {
         return try env.read { txn in
             let key = Keys.uint64(seq)
             guard let line = try txn.get(tables.events, key) else { return nil }
-            return (line, try txn.get(tables.leaves, key) ?? [])
+            return (line, try tables.leafHash(seq: seq, in: txn) ?? [])
         }
     }
 }

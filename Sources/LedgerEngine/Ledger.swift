@@ -38,8 +38,13 @@ public final class Ledger: Sendable {
         {
             mapSize = max(mapSize, fileSize)
         }
-        self.env = try Environment(
-            path: options.directory, mapSize: mapSize, databases: LedgerTables.names, readOnly: options.readOnly)
+        do {
+            self.env = try Environment(
+                path: options.directory, mapSize: mapSize, databases: LedgerTables.names,
+                legacy: options.readOnly ? [] : LedgerTables.legacyNames, readOnly: options.readOnly)
+        } catch let error as LMDBError where options.readOnly && error.isNotFound {
+            throw Ledger.olderLayout(options.directory)
+        }
         var tables = LedgerTables(env)
         let meta = tables.meta
         tables.assignedIDs =
@@ -49,6 +54,11 @@ public final class Ledger: Sendable {
         self.tables = tables
         self.options = options
         self.logger = logger
+        if !options.readOnly {
+            try Ledger.migrateTreeIfNeeded(env: env, tables: tables, logger: logger)
+        } else if try env.read({ txn in try txn.get(tables.meta, Ledger.treeFormatKey) != Ledger.treeFormat && txn.count(tables.events) > 0 }) {
+            throw Ledger.olderLayout(options.directory)
+        }
         let (head, lastRecorded) = try env.read { txn -> (UInt64, Int64) in
             guard let last = try txn.last(tables.events) else { return (0, 0) }
             return (Keys.uint64(from: last.key), Ledger.recordedMilliseconds(of: last.value))
@@ -236,7 +246,7 @@ public final class Ledger: Sendable {
     private func store(_ event: AcceptedEvent, in txn: Transaction) throws {
         let seqKey = Keys.uint64(event.seq)
         try txn.put(tables.events, seqKey, event.line, append: true)
-        try txn.put(tables.leaves, seqKey, event.leafHash, append: true)
+        try txn.put(tables.nodes, TreeNodeKey.make(level: 0, index: event.seq - 1), event.leafHash, append: true)
         if tables.needsIndex(id: event.id, seq: event.seq) { try txn.put(tables.ids, Array(event.id.utf8), seqKey) }
         try txn.put(tables.subjects, event.subjectKey, event.subjectState.encoded())
         for reference in Set(event.references) {
@@ -244,7 +254,7 @@ public final class Ledger: Sendable {
         }
         if options.tamperEvidence {
             for node in try MerkleTree.completedNodes(appending: event.leafHash, at: event.seq - 1, node: tables.nodes(txn)) {
-                try txn.put(tables.tree, LedgerTables.treeKey(level: node.level, index: node.index), node.hash)
+                try txn.put(tables.nodes, TreeNodeKey.make(level: node.level, index: node.index), node.hash, append: true)
             }
         }
         if let projection = event.projection {
@@ -256,6 +266,44 @@ public final class Ledger: Sendable {
                 try txn.delete(tables.refs, LedgerTables.refKey(reference, seq: retracted.seq))
             }
         }
+    }
+
+    /// Moves a store made before tree format 2 (leaves and interior nodes in two tables) into
+    /// `nodes`, once, at open, and drops the old tables.
+    static func migrateTreeIfNeeded(env: Environment, tables: LedgerTables, logger: Logger) throws {
+        if try env.read({ txn in try txn.get(tables.meta, treeFormatKey) }) == treeFormat { return }
+        let leaves = env.databaseIfPresent("leaves")
+        let tree = env.databaseIfPresent("tree")
+        try env.write { txn in
+            if let leaves {
+                let count = try txn.count(leaves)
+                if count > 0 { logger.notice("moving the Merkle tree into one table", metadata: ["leaves": "\(count)"]) }
+                try txn.scan(leaves) { key, hash in
+                    try txn.put(tables.nodes, TreeNodeKey.make(level: 0, index: Keys.uint64(from: key) - 1), hash)
+                    return true
+                }
+                try txn.drop(leaves)
+            }
+            if let tree {
+                try txn.scan(tree) { key, hash in
+                    guard key.count == 9 else { throw LedgerError(.internalError, "a stored tree key has \(key.count) bytes") }
+                    let index = Keys.uint64(from: UnsafeRawBufferPointer(rebasing: key[1...]))
+                    try txn.put(tables.nodes, TreeNodeKey.make(level: Int(key[0]), index: index), hash)
+                    return true
+                }
+                try txn.drop(tree)
+            }
+            try txn.put(tables.meta, treeFormatKey, treeFormat)
+        }
+    }
+
+    static let treeFormatKey = Array("tree-format".utf8)
+    static let treeFormat = Array("2".utf8)
+
+    static func olderLayout(_ directory: String) -> LedgerError {
+        LedgerError(
+            .internalError,
+            "\(directory) holds a store in an older layout; start ledgerd \(PolicyLedger.version) on it once to upgrade it")
     }
 
     static func recordedMilliseconds(of line: [UInt8]) -> Int64 {

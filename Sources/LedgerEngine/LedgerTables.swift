@@ -3,12 +3,18 @@ import LedgerStore
 
 /// The ledger's LMDB databases and their key layouts.
 struct LedgerTables: Sendable {
-    static let names = ["events", "leaves", "ids", "subjects", "refs", "meta", "tree", "views", "retractions"]
+    static let names = ["events", "nodes", "ids", "subjects", "refs", "meta", "views", "retractions"]
+    /// The tree's tables before `treeFormat` 2 (leaves by seq, interior nodes by level then
+    /// index), read once by `Ledger.migrateTree` and dropped.
+    static let legacyNames = ["leaves", "tree"]
 
     /// seq (8 bytes, big-endian) -> canonical line, byte-exact.
     let events: Database
-    /// seq -> SHA-256(0x00 || line).
-    let leaves: Database
+    /// Every node of the RFC 6962 tree, the leaves `SHA-256(0x00 || line)` included:
+    /// `TreeNodeKey` (the last leaf a node covers, then its level) -> hash. An append adds the
+    /// new leaf and then the subtrees it completes, bottom up, all above every stored key, so
+    /// the table is only ever written at its end.
+    let nodes: Database
     /// event id -> seq, for the ids that `assignedIDs` does not resolve: those the recorders
     /// gave (and assigned ids of stores made before the key existed).
     let ids: Database
@@ -19,9 +25,6 @@ struct LedgerTables: Sendable {
     /// small named values: `checkpoint` (the last signed note), `verifier` (its key),
     /// `id-key` (the key of `AssignedIDs`), `view-record-format`.
     let meta: Database
-    /// level (1 byte) + index (8 bytes big-endian) -> hash of a complete RFC 6962 subtree of
-    /// 2^level leaves; level 0 lives in `leaves`.
-    let tree: Database
     /// `ViewRecord` key (time, seq) -> the event's binary projection record, in fold order;
     /// retractions have none. What every view folds, without parsing JSON.
     let views: Database
@@ -32,12 +35,11 @@ struct LedgerTables: Sendable {
 
     init(_ env: Environment) {
         events = env.database("events")
-        leaves = env.database("leaves")
+        nodes = env.database("nodes")
         ids = env.database("ids")
         subjects = env.database("subjects")
         refs = env.database("refs")
         meta = env.database("meta")
-        tree = env.database("tree")
         views = env.database("views")
         retractions = env.database("retractions")
     }
@@ -68,23 +70,39 @@ struct LedgerTables: Sendable {
         assignedIDs?.seq(of: id) != seq
     }
 
-    static func treeKey(level: Int, index: UInt64) -> [UInt8] {
-        [UInt8(level)] + Keys.uint64(index)
+    /// The stored leaf hash of `seq`.
+    func leafHash(seq: UInt64, in txn: Transaction) throws -> [UInt8]? {
+        try txn.get(nodes, TreeNodeKey.make(level: 0, index: seq - 1))
     }
 
     /// The stored node lookup inside `txn`, as `MerkleTree` takes it.
     func nodes(_ txn: Transaction) -> MerkleTree.NodeLookup {
         { level, index in
-            let hash =
-                level == 0
-                ? try txn.get(leaves, Keys.uint64(index + 1))
-                : try txn.get(tree, LedgerTables.treeKey(level: level, index: index))
-            guard let hash else { throw LedgerError(.internalError, "tree node \(level)/\(index) is missing") }
+            guard let hash = try txn.get(nodes, TreeNodeKey.make(level: level, index: index)) else {
+                throw LedgerError(.internalError, "tree node \(level)/\(index) is missing")
+            }
             return hash
         }
     }
 
     static func refKey(_ subject: Subject, seq: UInt64) -> [UInt8] {
         Array(subject.description.utf8) + [0] + Keys.uint64(seq)
+    }
+}
+
+/// The key of a tree node in the `nodes` table: the 0-based index of the last leaf it covers,
+/// `(index + 1) · 2^level − 1` (8 bytes big-endian), then its level (1 byte). Leaves are level 0.
+public enum TreeNodeKey {
+    public static func make(level: Int, index: UInt64) -> [UInt8] {
+        Keys.uint64(((index + 1) << UInt64(level)) - 1) + [UInt8(level)]
+    }
+
+    /// The level and index a key names; nil for a key of another length.
+    public static func parse(_ key: UnsafeRawBufferPointer) -> (level: Int, index: UInt64)? {
+        guard key.count == 9 else { return nil }
+        let last = (0..<8).reduce(UInt64(0)) { $0 << 8 | UInt64(key[$1]) }
+        let level = Int(key[8])
+        guard level < 64 else { return nil }
+        return (level, ((last + 1) >> UInt64(level)) - 1)
     }
 }

@@ -18,7 +18,7 @@ struct StoreHeadState: HeadState {
     func storedEvent(seq: UInt64) throws -> StoredEvent? {
         let key = Keys.uint64(seq)
         guard let line = try txn.get(tables.events, key) else { return nil }
-        let hash = try txn.get(tables.leaves, key) ?? []
+        let hash = try tables.leafHash(seq: seq, in: txn) ?? []
         let version = CanonicalFields.streamVersion(line) ?? 0
         return StoredEvent(seq: seq, streamVersion: version, leafHash: hash, line: line)
     }

@@ -18,9 +18,12 @@ enum StoreVerifier {
         // The stored leaves of the range, in one sequential pass.
         var stored = [UInt8](repeating: 0, count: count * 32)
         var present = [Bool](repeating: false, count: count)
-        try txn.scan(tables.leaves, from: Keys.uint64(range.lowerBound)) { key, leaf in
-            let seq = Keys.uint64(from: key)
+        try txn.scan(tables.nodes, from: TreeNodeKey.make(level: 0, index: range.lowerBound - 1)) { key, leaf in
+            // Keys run by last leaf covered: past the range's last leaf, nothing is left to read.
+            guard key.count == 9 else { return true }
+            let seq = Keys.uint64(from: key) + 1
             if seq > range.upperBound { return false }
+            guard key[8] == 0 else { return true }
             let i = Int(seq - range.lowerBound)
             if leaf.count == 32 {
                 stored.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: i * 32).copyMemory(from: leaf.baseAddress!, byteCount: 32) }

@@ -19,40 +19,46 @@ public final class Environment: @unchecked Sendable {  // Sendable: MDB_env is t
     /// Opens (creating unless read-only) the environment in `path` and the named databases.
     ///
     /// The corresponding C functions are `mdb_env_create`, `mdb_env_open` and `mdb_dbi_open`.
-    public init(path: String, mapSize: Int, databases names: [String], readOnly: Bool = false) throws {
+    /// `legacy` names databases of older layouts: opened only where they exist (and not at all
+    /// read-only), for a migration to read and drop.
+    public init(path: String, mapSize: Int, databases names: [String], legacy: [String] = [], readOnly: Bool = false) throws {
         var env: OpaquePointer?
         try check(mdb_env_create(&env), "mdb_env_create")
         guard let env else { throw LMDBError(code: ENOMEM, function: "mdb_env_create") }
         self.handle = env
         self.readOnly = readOnly
-        do {
-            try check(mdb_env_set_maxdbs(env, MDB_dbi(max(names.count, 1))), "mdb_env_set_maxdbs")
-            try check(mdb_env_set_maxreaders(env, 1022), "mdb_env_set_maxreaders")
-            try check(mdb_env_set_mapsize(env, mapSize), "mdb_env_set_mapsize")
-            var flags = UInt32(MDB_NOTLS)
-            if readOnly { flags |= UInt32(MDB_RDONLY) }
-            try check(mdb_env_open(env, path, flags, 0o640), "mdb_env_open")
-            var opened: [String: Database] = [:]
-            if readOnly {
-                // DBI handles opened in a transaction live on only if it commits, read-only ones included.
-                let txn = try Transaction(env: env, parent: nil, readOnly: true)
-                do {
-                    for name in names { opened[name] = try txn.openDatabase(name, create: false) }
-                    try txn.commit()
-                } catch {
-                    txn.abort()
-                    throw error
-                }
-            } else {
-                try writeUnlocked { txn in
-                    for name in names { opened[name] = try txn.openDatabase(name, create: true) }
+        // Every stored property is set by now, so a throw below runs deinit, which closes the
+        // environment: closing it here as well would free it twice.
+        try check(mdb_env_set_maxdbs(env, MDB_dbi(max(names.count + legacy.count, 1))), "mdb_env_set_maxdbs")
+        try check(mdb_env_set_maxreaders(env, 1022), "mdb_env_set_maxreaders")
+        try check(mdb_env_set_mapsize(env, mapSize), "mdb_env_set_mapsize")
+        var flags = UInt32(MDB_NOTLS)
+        if readOnly { flags |= UInt32(MDB_RDONLY) }
+        try check(mdb_env_open(env, path, flags, 0o640), "mdb_env_open")
+        var opened: [String: Database] = [:]
+        if readOnly {
+            // DBI handles opened in a transaction live on only if it commits, read-only ones included.
+            let txn = try Transaction(env: env, parent: nil, readOnly: true)
+            do {
+                for name in names { opened[name] = try txn.openDatabase(name, create: false) }
+                try txn.commit()
+            } catch {
+                txn.abort()
+                throw error
+            }
+        } else {
+            try writeUnlocked { txn in
+                for name in names { opened[name] = try txn.openDatabase(name, create: true) }
+                for name in legacy {
+                    do {
+                        opened[name] = try txn.openDatabase(name, create: false)
+                    } catch let error as LMDBError where error.code == MDB_NOTFOUND {
+                        continue
+                    }
                 }
             }
-            self.databases = opened
-        } catch {
-            mdb_env_close(env)
-            throw error
         }
+        self.databases = opened
     }
 
     deinit {
@@ -63,6 +69,11 @@ public final class Environment: @unchecked Sendable {  // Sendable: MDB_env is t
     public func database(_ name: String) -> Database {
         guard let db = databases[name] else { preconditionFailure("database \(name) was not opened") }
         return db
+    }
+
+    /// The database opened under `name` at start, if it was there (for `legacy` names).
+    public func databaseIfPresent(_ name: String) -> Database? {
+        databases[name]
     }
 
     /// Runs `body` in a read-only snapshot; the transaction never escapes the closure.

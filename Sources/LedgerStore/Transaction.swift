@@ -158,6 +158,13 @@ public final class Transaction {
         try check(mdb_drop(handle, db.dbi, 0), "mdb_drop")
     }
 
+    /// Deletes `db` itself, entries and name; its handle must not be used afterwards.
+    ///
+    /// The corresponding C function is `mdb_drop`.
+    public func drop(_ db: Database) throws {
+        try check(mdb_drop(handle, db.dbi, 1), "mdb_drop")
+    }
+
     /// The number of entries in `db`.
     ///
     /// The corresponding C function is `mdb_stat`.

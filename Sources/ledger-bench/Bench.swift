@@ -34,13 +34,28 @@ struct Bench {
                 }
                 ledger.close()
                 return
+            case "--appends":
+                // Only (a) and (b) with the raw single-commit baseline, on a fresh daemon (for profiling).
+                try? FileManager.default.removeItem(atPath: dir)
+                let raw = try RawLMDB.measure(directory: dir + "/raw", events: 10_000)
+                let binDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+                let daemon = try BenchDaemon(binDir: binDir, directory: dir + "/ledger")
+                defer { daemon.stop() }
+                var report = Report()
+                report.add("raw LMDB: synced single-event commits", raw.singleCommitRate, unit: "events/s")
+                let single = try Load.singleClient(socket: daemon.socket, requests: 3000)
+                report.add("(a) 1 client, 1 event/request", single, unit: "events/s", baseline: raw.singleCommitRate, target: 0.5)
+                let concurrent = try Load.concurrentClients(socket: daemon.socket, clients: 64, requestsEach: 250)
+                report.add("(b) 64 clients, 1 event/request", concurrent, unit: "events/s", baseline: raw.singleCommitRate, target: 5)
+                print(report.render())
+                return
             case "--tree-cost":
                 // Only the tree-cost comparison (for profiling it).
                 let cost = try await TreeCost.measure(directory: dir)
                 print("with tree/checkpoints: \(cost.with)\nwithout: \(cost.without)\nratio: \(cost.ratio)")
                 return
             default:
-                print("usage: ledger-bench [--events N] [--dir DIR] [--keep] [--reuse]")
+                print("usage: ledger-bench [--events N] [--dir DIR] [--keep] [--reuse] | --appends | --tree-cost | --make-store")
                 return
             }
         }

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import LedgerClient
 import LedgerDomain
+import LedgerEngine
 import LedgerStore
 import Testing
 
@@ -9,7 +10,7 @@ import Testing
 /// access could, and offline `ledgerctl verify` must catch it.
 @Suite("Tampering with the LMDB files is detected", .serialized)
 struct TamperTests {
-    static let tables = ["events", "leaves", "ids", "subjects", "refs", "meta", "tree"]
+    static let tables = ["events", "nodes", "ids", "subjects", "refs", "meta", "views", "retractions"]
 
     /// A stopped daemon's store with the demo ledger, and a fresh copy of it per case.
     func storeCopy(_ name: String, _ daemon: Daemon, edit: (Environment) throws -> Void) throws -> String {
@@ -30,7 +31,7 @@ struct TamperTests {
         let removed = try storeCopy("removed", daemon) { env in
             try env.write { txn in
                 try txn.delete(env.database("events"), Keys.uint64(86))
-                try txn.delete(env.database("leaves"), Keys.uint64(86))
+                try txn.delete(env.database("nodes"), TreeNodeKey.make(level: 0, index: 85))
             }
         }
         var result = try daemon.ctl(["verify", "--data-dir", removed])
@@ -40,12 +41,15 @@ struct TamperTests {
         // Swap two events (lines and leaves together, so each line still hashes to its leaf).
         let swapped = try storeCopy("swapped", daemon) { env in
             try env.write { txn in
-                for name in ["events", "leaves"] {
+                for (name, key10, key11) in [
+                    ("events", Keys.uint64(10), Keys.uint64(11)),
+                    ("nodes", TreeNodeKey.make(level: 0, index: 9), TreeNodeKey.make(level: 0, index: 10)),
+                ] {
                     let db = env.database(name)
-                    let a = try txn.get(db, Keys.uint64(10))!
-                    let b = try txn.get(db, Keys.uint64(11))!
-                    try txn.put(db, Keys.uint64(10), b)
-                    try txn.put(db, Keys.uint64(11), a)
+                    let a = try txn.get(db, key10)!
+                    let b = try txn.get(db, key11)!
+                    try txn.put(db, key10, b)
+                    try txn.put(db, key11, a)
                 }
             }
         }

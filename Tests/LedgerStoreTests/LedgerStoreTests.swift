@@ -132,7 +132,7 @@ struct ProjectionTests {
 
             // Drop the records and their format mark, as an older store lacks them; reopening rebuilds them.
             do {
-                let names: [String] = ["events", "leaves", "ids", "subjects", "refs", "meta", "tree", "views", "retractions"]
+                let names: [String] = ["events", "nodes", "ids", "subjects", "refs", "meta", "views", "retractions"]
                 let env = try Environment(path: dir, mapSize: 64 << 20, databases: names)
                 try env.write { txn in
                     try txn.clear(env.database("views"))
@@ -186,7 +186,7 @@ struct AssignedIDTests {
                 assigned = result.entries.prefix(2).map(\.id)
                 ledger.close()
             }
-            let tables = ["events", "leaves", "ids", "subjects", "refs", "meta", "tree", "views", "retractions"]
+            let tables = ["events", "nodes", "ids", "subjects", "refs", "meta", "views", "retractions"]
             let (indexed, key): ([String], [UInt8]) = try {
                 let env = try Environment(path: dir, mapSize: 1 << 30, databases: tables, readOnly: true)
                 return try env.read { txn in
@@ -222,6 +222,58 @@ struct AssignedIDTests {
     }
 }
 
+@Suite("Tree layout migration")
+struct TreeMigrationTests {
+    /// A store in the layout before tree format 2 (leaves by seq, interior nodes by level then
+    /// index, in two tables) is moved into `nodes` at the first writable open: the root, the
+    /// proofs and offline verification are what they were, and appends go on from there.
+    @Test func anOlderTreeLayoutIsMovedIntoOneTable() async throws {
+        try await withTemporaryDirectory { dir in
+            let (root, proof): ([UInt8], [[UInt8]]) = try await {
+                let ledger = try Ledger(options: LedgerOptions(directory: dir))
+                defer { ledger.close() }
+                _ = try await ledger.append((0..<37).map { actor("m\($0)") }, batch: true, recordedBy: "t")
+                return (try ledger.root(size: 37), try ledger.inclusionProof(seq: 5, size: 37))
+            }()
+            // Rewrite the store into the older layout, as an earlier version left it.
+            do {
+                let names = ["events", "nodes", "ids", "subjects", "refs", "meta", "views", "retractions", "leaves", "tree"]
+                let env = try Environment(path: dir, mapSize: 64 << 20, databases: names)
+                try env.write { txn in
+                    var moved: [(key: [UInt8], level: Int, index: UInt64, hash: [UInt8])] = []
+                    try txn.scan(env.database("nodes"), from: [0]) { key, hash in
+                        let (level, index) = try #require(TreeNodeKey.parse(key))
+                        moved.append((Array(key), level, index, Array(hash)))
+                        return true
+                    }
+                    #expect(moved.count == 37 + 18 + 9 + 4 + 2 + 1)
+                    for node in moved {
+                        if node.level == 0 {
+                            try txn.put(env.database("leaves"), Keys.uint64(node.index + 1), node.hash)
+                        } else {
+                            try txn.put(env.database("tree"), [UInt8(node.level)] + Keys.uint64(node.index), node.hash)
+                        }
+                    }
+                    try txn.drop(env.database("nodes"))
+                    _ = try txn.delete(env.database("meta"), Array("tree-format".utf8))
+                }
+            }
+            // Read-only, the older layout is named rather than misread.
+            #expect(throws: LedgerError.self) { _ = try Ledger(options: LedgerOptions(directory: dir, readOnly: true)) }
+
+            let ledger = try Ledger(options: LedgerOptions(directory: dir))
+            #expect(try ledger.root(size: 37) == root)
+            #expect(try ledger.inclusionProof(seq: 5, size: 37) == proof)
+            _ = try await ledger.append([actor("after")], batch: false, recordedBy: "t")
+            ledger.close()
+            let reader = try Ledger(options: LedgerOptions(directory: dir, readOnly: true))
+            defer { reader.close() }
+            let report = try reader.verifyStore()
+            #expect(report.failure == nil && report.size == 38, "\(report.failure?.reason ?? "")")
+        }
+    }
+}
+
 @Suite("Offline verification in chunks")
 struct ChunkedVerificationTests {
     /// With chunks of 8 seqs the root of 100 events (12 full chunks and a partial one) equals
@@ -244,7 +296,7 @@ struct ChunkedVerificationTests {
             }
 
             // Change one byte of seq 37's line, then remove seq 50: each is named, chunked or not.
-            let names: [String] = ["events", "leaves", "ids", "subjects", "refs", "meta", "tree", "views", "retractions"]
+            let names: [String] = ["events", "nodes", "ids", "subjects", "refs", "meta", "views", "retractions"]
             func edit(_ body: (Transaction, Database) throws -> Void) throws {
                 let env = try Environment(path: dir, mapSize: 64 << 20, databases: names)
                 try env.write { try body($0, env.database("events")) }

@@ -118,11 +118,13 @@ public final class HTTPServer: Service, Sendable {
         switch response.body {
         case .bytes(let bytes):
             headers.replaceOrAdd(name: "content-length", value: String(bytes.count))
-            try await outbound.write(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers)))
-            if head.method != .HEAD, !bytes.isEmpty {
-                try await outbound.write(.body(.byteBuffer(channel.allocator.buffer(bytes: bytes))))
-            }
-            try await outbound.write(.end(nil))
+            // One write for the whole answer: each write is a hop to the event loop.
+            var parts: [HTTPServerResponsePart] = [
+                .head(HTTPResponseHead(version: head.version, status: response.status, headers: headers))
+            ]
+            if head.method != .HEAD, !bytes.isEmpty { parts.append(.body(.byteBuffer(channel.allocator.buffer(bytes: bytes)))) }
+            parts.append(.end(nil))
+            try await outbound.write(contentsOf: parts)
         case .stream(let produce):
             headers.replaceOrAdd(name: "transfer-encoding", value: "chunked")
             try await outbound.write(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers)))
