@@ -25,6 +25,9 @@ public final class Ledger: Sendable {
     struct WriterState {
         var head: UInt64
         var lastRecordedMilliseconds: Int64
+        /// The tree's right edge at `head`, so that appends and roots read no stored node
+        /// (nil without tamper evidence, and read-only).
+        var frontier: MerkleTree.Frontier?
     }
 
     /// Opens (creating unless read-only) the ledger in `options.directory`.
@@ -63,7 +66,10 @@ public final class Ledger: Sendable {
             guard let last = try txn.last(tables.events) else { return (0, 0) }
             return (Keys.uint64(from: last.key), Ledger.recordedMilliseconds(of: last.value))
         }
-        self.state = Mutex(WriterState(head: head, lastRecordedMilliseconds: lastRecorded))
+        let frontier =
+            options.readOnly || !options.tamperEvidence
+            ? nil : try env.read { txn in try MerkleTree.Frontier(size: head, node: tables.nodes(txn)) }
+        self.state = Mutex(WriterState(head: head, lastRecordedMilliseconds: lastRecorded, frontier: frontier))
         if options.readOnly {
             self.signer = nil
             self.committer = nil
@@ -161,30 +167,36 @@ public final class Ledger: Sendable {
             let now = max(WallClock.nowMilliseconds(), start.lastRecordedMilliseconds)
             var results: [Result<AppendResult, any Error>] = []
             var head = start.head
+            var frontier = start.frontier
             do {
                 try env.write { txn in
                     for request in group {
                         do {
                             // A one-event request writes nothing until it is valid, so it needs no
                             // nested transaction of its own (they are costly in a large group);
-                            // a batch does, so that a refusal part-way leaves no trace.
+                            // a batch does, so that a refusal part-way leaves no trace. The
+                            // request works on a copy of the frontier, kept only if it succeeds.
+                            var requestFrontier = frontier
                             let result =
                                 request.events.count == 1
-                                ? try apply(request, in: txn, after: head, nowMilliseconds: now)
-                                : try txn.nested { child in try apply(request, in: child, after: head, nowMilliseconds: now) }
+                                ? try apply(request, in: txn, after: head, nowMilliseconds: now, frontier: &requestFrontier)
+                                : try txn.nested { child in
+                                    try apply(request, in: child, after: head, nowMilliseconds: now, frontier: &requestFrontier)
+                                }
                             head = result.size
+                            frontier = requestFrontier
                             results.append(.success(result))
                         } catch let error as LedgerError {
                             results.append(.failure(error))
                         }
                     }
-                    if head > start.head, let signer {
-                        let root = try MerkleTree.root(size: head, node: tables.nodes(txn))
-                        let note = try signer.sign(size: head, root: root)
+                    if head > start.head, let signer, let frontier {
+                        precondition(frontier.size == head, "the kept tree frontier is at \(frontier.size), the head at \(head)")
+                        let note = try signer.sign(size: head, root: frontier.root)
                         try txn.put(tables.meta, Array("checkpoint".utf8), Array(note.utf8))
                     }
                 }
-                state.withLock { $0 = WriterState(head: head, lastRecordedMilliseconds: now) }
+                state.withLock { $0 = WriterState(head: head, lastRecordedMilliseconds: now, frontier: frontier) }
                 let elapsed = ContinuousClock.now - clock
                 commitLatency.withLock {
                     $0.observe(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
@@ -209,7 +221,8 @@ public final class Ledger: Sendable {
     }
 
     private func apply(
-        _ request: PendingAppend, in txn: Transaction, after head: UInt64, nowMilliseconds: Int64
+        _ request: PendingAppend, in txn: Transaction, after head: UInt64, nowMilliseconds: Int64,
+        frontier: inout MerkleTree.Frontier?
     ) throws -> AppendResult {
         let state = StoreHeadState(txn: txn, tables: tables)
         var context = AppendContext(
@@ -232,7 +245,7 @@ public final class Ledger: Sendable {
                         id: event.id ?? "", seq: stored.seq, streamVersion: stored.streamVersion,
                         leafHash: stored.leafHash, duplicate: true))
             case .accepted(let accepted):
-                try store(accepted, in: txn)
+                try store(accepted, in: txn, frontier: &frontier)
                 entries.append(
                     .init(
                         id: accepted.id, seq: accepted.seq, streamVersion: accepted.streamVersion,
@@ -243,7 +256,7 @@ public final class Ledger: Sendable {
         return AppendResult(entries: entries, size: context.seq - 1)
     }
 
-    private func store(_ event: AcceptedEvent, in txn: Transaction) throws {
+    private func store(_ event: AcceptedEvent, in txn: Transaction, frontier: inout MerkleTree.Frontier?) throws {
         let seqKey = Keys.uint64(event.seq)
         try txn.put(tables.events, seqKey, event.line, append: true)
         try txn.put(tables.nodes, TreeNodeKey.make(level: 0, index: event.seq - 1), event.leafHash, append: true)
@@ -252,8 +265,8 @@ public final class Ledger: Sendable {
         for reference in Set(event.references) {
             try txn.put(tables.refs, LedgerTables.refKey(reference, seq: event.seq), [UInt8]())
         }
-        if options.tamperEvidence {
-            for node in try MerkleTree.completedNodes(appending: event.leafHash, at: event.seq - 1, node: tables.nodes(txn)) {
+        if frontier != nil {
+            for node in frontier!.append(event.leafHash) where node.level >= LedgerTables.lowestStoredLevel {
                 try txn.put(tables.nodes, TreeNodeKey.make(level: node.level, index: node.index), node.hash, append: true)
             }
         }

@@ -148,16 +148,22 @@ struct MerkleTests {
 
     @Test func incrementalNodesMatchTheFullTree() throws {
         var stored: [String: [UInt8]] = [:]
-        var leaves: [[UInt8]] = []
-        let lookup: MerkleTree.NodeLookup = { level, index in level == 0 ? leaves[Int(index)] : stored["\(level)/\(index)"]! }
+        let lookup: MerkleTree.NodeLookup = { level, index in stored["\(level)/\(index)"]! }
+        var frontier = try MerkleTree.Frontier(size: 0, node: lookup)
+        var data: [[UInt8]] = []
         for i in 0..<100 {
-            let leaf = Reference.leaf(Array("x\(i)".utf8))
-            leaves.append(leaf)
-            for node in try MerkleTree.completedNodes(appending: leaf, at: UInt64(i), node: lookup) {
-                stored["\(node.level)/\(node.index)"] = node.hash
-            }
-            #expect(try MerkleTree.root(size: UInt64(i + 1), node: lookup) == Reference.mth(leaves.indices.map { Array("x\($0)".utf8) }[...]))
+            data.append(Array("x\(i)".utf8))
+            let leaf = Reference.leaf(data[i])
+            stored["0/\(i)"] = leaf
+            for node in frontier.append(leaf) { stored["\(node.level)/\(node.index)"] = node.hash }
+            let size = UInt64(i + 1)
+            // The stored nodes, the kept frontier and one rebuilt from the store agree with the reference.
+            #expect(try MerkleTree.root(size: size, node: lookup) == Reference.mth(data[...]))
+            #expect(frontier.root == Reference.mth(data[...]) && frontier.size == size)
+            #expect(try MerkleTree.Frontier(size: size, node: lookup) == frontier)
         }
+        // Exactly the complete subtrees were stored: floor(100 / 2^level) at each level.
+        #expect(stored.count == 100 + 50 + 25 + 12 + 6 + 3 + 1)
     }
 
     @Test func signedCheckpointsFollowC2SP() throws {

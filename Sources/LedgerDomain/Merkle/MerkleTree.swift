@@ -81,23 +81,47 @@ public enum MerkleTree {
         return try subproof(m, 0, n, true)
     }
 
-    /// The interior nodes that become complete when leaf `index` is appended: (level, index, hash)
-    /// for each level above 0, given the leaf's hash and a lookup of existing nodes.
-    public static func completedNodes(appending leaf: Hash, at index: UInt64, node: NodeLookup) throws
-        -> [(level: Int, index: UInt64, hash: Hash)]
-    {
-        var result: [(level: Int, index: UInt64, hash: Hash)] = []
-        var i = index
-        var level = 0
-        var hash = leaf
-        while i & 1 == 1 {
-            let left = try node(level, i - 1)
-            hash = interior(left, hash)
-            level += 1
-            i >>= 1
-            result.append((level, i, hash))
+    /// The right edge of a tree that is being appended to: the roots of the perfect subtrees
+    /// whose sizes are the set bits of `size`, largest first. Appending a leaf and taking the
+    /// root need no stored node; the writer keeps one across commits (a value, so that a
+    /// refused batch leaves its copy untouched).
+    public struct Frontier: Sendable, Equatable {
+        public private(set) var size: UInt64 = 0
+        private var hashes: [Hash] = []
+
+        /// The frontier of the tree of `size` leaves, read from its stored nodes.
+        public init(size: UInt64, node: NodeLookup) throws {
+            var start: UInt64 = 0
+            for level in stride(from: 63, through: 0, by: -1) where size >> UInt64(level) & 1 == 1 {
+                hashes.append(try node(level, start >> UInt64(level)))
+                start += 1 << UInt64(level)
+            }
+            self.size = size
         }
-        return result
+
+        /// Appends a leaf; returns the interior nodes it completes, bottom up.
+        public mutating func append(_ leaf: Hash) -> [(level: Int, index: UInt64, hash: Hash)] {
+            var completed: [(level: Int, index: UInt64, hash: Hash)] = []
+            var hash = leaf
+            var index = size
+            var level = 0
+            while index & 1 == 1 {
+                hash = MerkleTree.interior(hashes.removeLast(), hash)
+                level += 1
+                index >>= 1
+                completed.append((level, index, hash))
+            }
+            hashes.append(hash)
+            size += 1
+            return completed
+        }
+
+        /// The RFC 6962 root of the `size` leaves.
+        public var root: Hash {
+            guard var hash = hashes.last else { return MerkleTree.emptyRoot }
+            for left in hashes.dropLast().reversed() { hash = MerkleTree.interior(left, hash) }
+            return hash
+        }
     }
 
     /// Recomputes a root from leaf hashes appended in order, in O(log n) memory and with no
