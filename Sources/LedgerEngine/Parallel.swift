@@ -12,7 +12,11 @@ public enum Parallel {
         let size = (items.count + slices - 1) / slices
         return await withTaskGroup(of: (Int, [R]).self) { group in
             for start in stride(from: 0, to: items.count, by: size) {
-                group.addTask { (start, items[start..<min(start + size, items.count)].map(transform)) }
+                // On the shared pool even when the caller prefers an executor of its own
+                // (a connection's event loop), or the slices would take turns on one thread.
+                group.addTask(executorPreference: globalConcurrentExecutor) {
+                    (start, items[start..<min(start + size, items.count)].map(transform))
+                }
             }
             var parts: [(start: Int, results: [R])] = []
             for await part in group { parts.append(part) }

@@ -50,7 +50,11 @@ public final class HTTPServer: Service, Sendable {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in
                     for try await connection in inbound {
-                        group.addTask { await self.serve(connection) }
+                        // The connection's task runs on its channel's event loop, so a request
+                        // crosses no thread between the socket and the router and back.
+                        group.addTask(executorPreference: EventLoopTaskExecutor(connection.channel.eventLoop)) {
+                            await self.serve(connection)
+                        }
                     }
                 }
             }
@@ -151,6 +155,20 @@ public final class HTTPServer: Service, Sendable {
             level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED)
         ).get()
         return Peer(pid: credentials.pid, uid: credentials.uid, gid: credentials.gid)
+    }
+}
+
+/// Runs a task's jobs on a NIO event loop (`TaskExecutor` preference, SE-0417).
+final class EventLoopTaskExecutor: TaskExecutor {
+    let eventLoop: any EventLoop
+
+    init(_ eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }
 

@@ -105,13 +105,13 @@ public struct Router: Sendable {
             guard grant.allowsAppending() else { throw deny(request, reason: "role \(grant.role!.rawValue) may not append") }
             return try await postEvents(request, grant: grant)
         case .events:
-            return try getEvents(request)
+            return try await Self.offEventLoop { try getEvents(request) }
         case .subject(let name):
-            return try getSubject(name)
+            return try await Self.offEventLoop { try getSubject(name) }
         case .views:
             return getViewCatalogue()
         case .view(let name):
-            return try await getView(name, request)
+            return try await Self.offEventLoop { try await getView(name, request) }
         case .checkpoint:
             return try getCheckpoint()
         case .verifier:
@@ -122,12 +122,19 @@ public struct Router: Sendable {
             return try getConsistencyProof(request)
         case .backup:
             guard grant.role == .admin else { throw deny(request, reason: "only admins may make backups") }
-            return try postBackup(request)
+            return try await Self.offEventLoop { try postBackup(request) }
         case .metrics:
             return Response(status: .ok, contentType: "text/plain; version=0.0.4", body: .bytes(Array(metrics.render(ledger: ledger).utf8)))
         case .health:
             throw LedgerError(.notFound, "no route \(request.path)")
         }
+    }
+
+    /// Runs `body` on the shared pool: requests run on their connection's event loop (no thread
+    /// hop on the way in or out), so work that can take long (reading many lines, folding a
+    /// view, a backup) moves off it, and the loop's other connections are not kept waiting.
+    static func offEventLoop<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        try await withTaskExecutorPreference(globalConcurrentExecutor) { try await body() }
     }
 
     /// Logs a denial (uid, user, route, reason) and returns the 403 problem.
