@@ -52,6 +52,23 @@ enum RawLMDB {
         return Figures(singleCommitRate: singleRate, batchedRate: batchedRate, scanRate: scanRate)
     }
 
+    /// The cursor-scan rate of the baseline's table again (after `measure` filled `directory`).
+    static func scanRate(directory: String) throws -> Double {
+        let env = try Environment(path: directory, mapSize: 4 << 30, databases: ["log"], readOnly: true)
+        let start = Date()
+        var scanned = 0
+        var checksum = 0
+        try env.read { txn in
+            try txn.scan(env.database("log")) { _, v in
+                scanned += 1
+                checksum &+= Int(v.count)
+                return true
+            }
+        }
+        precondition(checksum > 0)
+        return Double(scanned) / Date().timeIntervalSince(start)
+    }
+
     static func sha256Rate() -> Double {
         let input = [UInt8](repeating: 0x42, count: 256)
         let n = 500_000

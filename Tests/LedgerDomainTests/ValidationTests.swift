@@ -131,6 +131,26 @@ struct ValidationTests {
         }
     }
 
+    @Test func sipHashMatchesTheReferenceVectors() {
+        // The reference implementation's vectors: key 00..0f, messages 00, 00 01, ... of length 0 to 15.
+        let k0: UInt64 = 0x0706_0504_0302_0100
+        let k1: UInt64 = 0x0f0e_0d0c_0b0a_0908
+        #expect(SipHash24.hash(k0: k0, k1: k1, message: []) == 0x726f_db47_dd0e_0e31)
+        #expect(SipHash24.hash(k0: k0, k1: k1, message: Array(0..<8)) == 0x93f5_f579_9a93_2462)
+        #expect(SipHash24.hash(k0: k0, k1: k1, message: Array(0..<15)) == 0xa129_ca61_49be_45e5)
+        // The 9-byte form the ids use equals the general one.
+        #expect(
+            SipHash24.hash(k0: k0, k1: k1, word: 0x0706_0504_0302_0100, tail: 8)
+                == SipHash24.hash(k0: k0, k1: k1, message: Array(0..<9)))
+    }
+
+    @Test func eventTypeCodesArePositionsInTheCatalogue() {
+        for (position, type) in EventType.allCases.enumerated() {
+            #expect(Int(type.code) == position && EventType(code: type.code) == type)
+        }
+        #expect(EventType(code: UInt8(EventType.allCases.count)) == nil)
+    }
+
     @Test func assignedIDsAreUUIDv4sThatLeadBackToTheirSeq() throws {
         let ids = try #require(AssignedIDs(key: Array(repeating: 7, count: 32)))
         let other = try #require(AssignedIDs(key: Array(repeating: 8, count: 32)))

@@ -1,11 +1,10 @@
-import Crypto
-
 /// The ids the daemon assigns: lower-case UUID v4 strings whose 122 free bits are a keyed
 /// pseudorandom permutation of the event's seq, so that the store can find the event an
 /// assigned id names without indexing it.
 ///
 /// The permutation is a four-round Feistel network (Luby–Rackoff) on two 61-bit halves, the
-/// round function the first 61 bits of SHA-256(key ‖ round ‖ half). The plaintext is
+/// round function the low 61 bits of SipHash-2-4 (a PRF built for short inputs) keyed with the
+/// key's first 16 bytes, over the half (8 bytes, little-endian) and the round. The plaintext is
 /// (0, seq); without the key the ids are indistinguishable from random ones, as RFC 9562
 /// allows for version 4 ("random or pseudorandom"). An id is resolved by inverting the
 /// permutation and then reading the line at that seq: the line must carry the id, so a
@@ -13,12 +12,14 @@ import Crypto
 public struct AssignedIDs: Sendable {
     public static let keyBytes = 32
     private static let mask61: UInt64 = (1 << 61) - 1
-    private let key: [UInt8]
+    private let k0: UInt64
+    private let k1: UInt64
 
     /// nil unless `key` holds `keyBytes` bytes.
     public init?(key: [UInt8]) {
         guard key.count == Self.keyBytes else { return nil }
-        self.key = key
+        k0 = (0..<8).reduce(UInt64(0)) { $0 | UInt64(key[$1]) << (8 * UInt64($1)) }
+        k1 = (0..<8).reduce(UInt64(0)) { $0 | UInt64(key[8 + $1]) << (8 * UInt64($1)) }
     }
 
     /// The id assigned to the event at `seq`.
@@ -42,16 +43,7 @@ public struct AssignedIDs: Sendable {
     }
 
     private func round(_ index: UInt8, _ half: UInt64) -> UInt64 {
-        var hasher = SHA256()
-        hasher.update(data: key)
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 9) { block in
-            block[0] = index
-            for i in 0..<8 { block[1 + i] = UInt8(truncatingIfNeeded: half >> (56 - 8 * UInt64(i))) }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(block))
-        }
-        return hasher.finalize().withUnsafeBytes { digest in
-            digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) } & Self.mask61
-        }
+        SipHash24.hash(k0: k0, k1: k1, word: half, tail: index) & Self.mask61
     }
 
     private static let digits = Array("0123456789abcdef".utf8)
@@ -90,4 +82,62 @@ public struct AssignedIDs: Sendable {
         }
         return (high, low)
     }
+}
+
+/// SipHash-2-4 (Aumasson and Bernstein, 2012).
+enum SipHash24 {
+    /// The hash of the 9-byte message `word` (little-endian) ‖ `tail`.
+    static func hash(k0: UInt64, k1: UInt64, word: UInt64, tail: UInt8) -> UInt64 {
+        var state = State(k0: k0, k1: k1)
+        state.absorb(word)
+        return state.finish(length: 9, tail: UInt64(tail))
+    }
+
+    /// The hash of `message`, any length.
+    static func hash(k0: UInt64, k1: UInt64, message: [UInt8]) -> UInt64 {
+        var state = State(k0: k0, k1: k1)
+        let whole = message.count / 8 * 8
+        for start in stride(from: 0, to: whole, by: 8) {
+            state.absorb((0..<8).reduce(UInt64(0)) { $0 | UInt64(message[start + $1]) << (8 * UInt64($1)) })
+        }
+        let tail = (whole..<message.count).reduce(UInt64(0)) { $0 | UInt64(message[$1]) << (8 * UInt64($1 - whole)) }
+        return state.finish(length: message.count, tail: tail)
+    }
+
+    struct State {
+        var v0, v1, v2, v3: UInt64
+
+        init(k0: UInt64, k1: UInt64) {
+            v0 = k0 ^ 0x736f_6d65_7073_6575
+            v1 = k1 ^ 0x646f_7261_6e64_6f6d
+            v2 = k0 ^ 0x6c79_6765_6e65_7261
+            v3 = k1 ^ 0x7465_6462_7974_6573
+        }
+
+        mutating func round() {
+            v0 &+= v1; v1 = v1.rotated(13); v1 ^= v0; v0 = v0.rotated(32)
+            v2 &+= v3; v3 = v3.rotated(16); v3 ^= v2
+            v0 &+= v3; v3 = v3.rotated(21); v3 ^= v0
+            v2 &+= v1; v1 = v1.rotated(17); v1 ^= v2; v2 = v2.rotated(32)
+        }
+
+        mutating func absorb(_ m: UInt64) {
+            v3 ^= m
+            round()
+            round()
+            v0 ^= m
+        }
+
+        /// `tail`: the last `length % 8` bytes, little-endian.
+        mutating func finish(length: Int, tail: UInt64) -> UInt64 {
+            absorb(UInt64(truncatingIfNeeded: length) << 56 | tail)
+            v2 ^= 0xff
+            for _ in 0..<4 { round() }
+            return v0 ^ v1 ^ v2 ^ v3
+        }
+    }
+}
+
+extension UInt64 {
+    fileprivate func rotated(_ n: UInt64) -> UInt64 { self << n | self >> (64 - n) }
 }

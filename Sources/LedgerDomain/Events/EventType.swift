@@ -40,11 +40,32 @@ public enum EventType: String, Sendable, CaseIterable {
     }
 
     /// A one-byte code for compact storage; stable, never reused.
-    public var code: UInt8 { UInt8(EventType.allCases.firstIndex(of: self)!) }
+    /// The position in `allCases` (declaration order).
+    public var code: UInt8 {
+        switch self {
+        case .actorRegistered: 0
+        case .planPublished: 1
+        case .priorityAdopted: 2
+        case .priorityDropped: 3
+        case .priorityWaived: 4
+        case .measureLaunched: 5
+        case .measureAmended: 6
+        case .measureEnded: 7
+        case .reportingRequired: 8
+        case .reportFiled: 9
+        case .coordinationEstablished: 10
+        case .coordinationEnded: 11
+        case .findingRecorded: 12
+        case .findingAnswered: 13
+        case .eventRetracted: 14
+        }
+    }
+
+    private static let byCode = allCases
 
     public init?(code: UInt8) {
-        guard Int(code) < EventType.allCases.count else { return nil }
-        self = EventType.allCases[Int(code)]
+        guard Int(code) < EventType.byCode.count else { return nil }
+        self = EventType.byCode[Int(code)]
     }
 }
 

@@ -3,7 +3,7 @@
 enum DataRules {
     static func check(_ data: JSONObject, of type: EventType) throws {
         let fields = type.fields
-        let names = Set(fields.map(\.name))
+        let names = type.fieldNames
         for key in data.keys where !names.contains(key) {
             throw LedgerError(.unknownField, "\(type.rawValue) has no field \"\(key)\"")
         }
