@@ -266,8 +266,10 @@ public final class Ledger: Sendable {
             try txn.put(tables.refs, LedgerTables.refKey(reference, seq: event.seq), [UInt8]())
         }
         if frontier != nil {
-            for node in frontier!.append(event.leafHash) where node.level >= LedgerTables.lowestStoredLevel {
-                try txn.put(tables.nodes, TreeNodeKey.make(level: node.level, index: node.index), node.hash, append: true)
+            try frontier!.append(event.leafHash) { level, index, hash in
+                if level >= LedgerTables.lowestStoredLevel {
+                    try txn.put(tables.nodes, TreeNodeKey.make(level: level, index: index), hash, append: true)
+                }
             }
         }
         if let projection = event.projection {

@@ -87,40 +87,56 @@ public enum MerkleTree {
     /// refused batch leaves its copy untouched).
     public struct Frontier: Sendable, Equatable {
         public private(set) var size: UInt64 = 0
-        private var hashes: [Hash] = []
+        /// The subtree roots, 32 bytes each, largest first (one flat buffer: appending hashes
+        /// in place allocates nothing).
+        private var hashes: [UInt8] = []
 
         /// The frontier of the tree of `size` leaves, read from its stored nodes.
         public init(size: UInt64, node: NodeLookup) throws {
             var start: UInt64 = 0
             for level in stride(from: 63, through: 0, by: -1) where size >> UInt64(level) & 1 == 1 {
-                hashes.append(try node(level, start >> UInt64(level)))
+                hashes.append(contentsOf: try node(level, start >> UInt64(level)))
                 start += 1 << UInt64(level)
             }
             self.size = size
         }
 
-        /// Appends a leaf; returns the interior nodes it completes, bottom up.
-        public mutating func append(_ leaf: Hash) -> [(level: Int, index: UInt64, hash: Hash)] {
-            var completed: [(level: Int, index: UInt64, hash: Hash)] = []
-            var hash = leaf
+        /// Appends a leaf; `completed` gets each interior node it completes, bottom up, as
+        /// (level, index, hash), the hash valid during the call.
+        public mutating func append(
+            _ leaf: Hash, completed: (_ level: Int, _ index: UInt64, _ hash: UnsafeRawBufferPointer) throws -> Void
+        ) rethrows {
+            precondition(leaf.count == 32, "a leaf hash is 32 bytes")
+            hashes.append(contentsOf: leaf)
             var index = size
             var level = 0
-            while index & 1 == 1 {
-                hash = MerkleTree.interior(hashes.removeLast(), hash)
-                level += 1
-                index >>= 1
-                completed.append((level, index, hash))
+            var top = hashes.count / 32 - 1
+            try hashes.withUnsafeMutableBytes { buffer in
+                while index & 1 == 1 {
+                    let left = buffer.baseAddress! + (top - 1) * 32
+                    MerkleTree.interior(left, left + 32, into: left)
+                    top -= 1
+                    level += 1
+                    index >>= 1
+                    try completed(level, index, UnsafeRawBufferPointer(start: left, count: 32))
+                }
             }
-            hashes.append(hash)
+            hashes.removeLast(hashes.count - (top + 1) * 32)
             size += 1
-            return completed
         }
 
         /// The RFC 6962 root of the `size` leaves.
         public var root: Hash {
-            guard var hash = hashes.last else { return MerkleTree.emptyRoot }
-            for left in hashes.dropLast().reversed() { hash = MerkleTree.interior(left, hash) }
-            return hash
+            guard !hashes.isEmpty else { return MerkleTree.emptyRoot }
+            var root = Hash(hashes[(hashes.count - 32)...])
+            hashes.withUnsafeBytes { buffer in
+                root.withUnsafeMutableBytes { out in
+                    for left in stride(from: buffer.count / 32 - 2, through: 0, by: -1) {
+                        MerkleTree.interior(buffer.baseAddress! + left * 32, out.baseAddress!, into: out.baseAddress!)
+                    }
+                }
+            }
+            return root
         }
     }
 
