@@ -5,7 +5,7 @@ import LedgerStore
 struct LedgerTables: Sendable {
     static let names = ["events", "nodes", "ids", "subjects", "refs", "meta", "views", "retractions"]
     /// The tree's tables before `treeFormat` 2 (leaves by seq, interior nodes by level then
-    /// index), read once by `Ledger.migrateTree` and dropped.
+    /// index), read once by `Ledger.migrateTreeIfNeeded` and dropped.
     static let legacyNames = ["leaves", "tree"]
 
     /// seq (8 bytes, big-endian) -> canonical line, byte-exact.
@@ -23,7 +23,7 @@ struct LedgerTables: Sendable {
     /// referenced subject + 0x00 + seq of a live referring event -> empty.
     let refs: Database
     /// small named values: `checkpoint` (the last signed note), `verifier` (its key),
-    /// `id-key` (the key of `AssignedIDs`), `view-record-format`.
+    /// `id-key` (the key of `AssignedIDs`), `tree-format`, `view-record-format`.
     let meta: Database
     /// `ViewRecord` key (time, seq) -> the event's binary projection record, in fold order;
     /// retractions have none. What every view folds, without parsing JSON.
