@@ -76,9 +76,9 @@ extension Ledger {
         while !results.allDone { results.waitForProgress { progress($0) } }
         progress(size)
 
-        let builder = MerkleTree.Builder()
+        var builder = MerkleTree.Frontier()
         for result in results.all {
-            if let failure = result.failure { return VerificationReport(size: builder.count * chunkSize, root: nil, failure: failure) }
+            if let failure = result.failure { return VerificationReport(size: builder.size * chunkSize, root: nil, failure: failure) }
             builder.append(result.root)
         }
         let root = size == 0 ? MerkleTree.emptyRoot : builder.root

@@ -91,14 +91,14 @@ struct LedgerTables: Sendable {
             }
             let first = index << UInt64(level)
             let count = UInt64(1) << UInt64(level)
-            let builder = MerkleTree.Builder()
+            var builder = MerkleTree.Frontier()
             try txn.scan(nodes, from: TreeNodeKey.make(level: 0, index: first)) { key, hash in
                 guard key.count == 9, key[8] == 0 else { return true }
-                guard Keys.uint64(from: key) == first + builder.count, hash.count == 32 else { return false }
+                guard Keys.uint64(from: key) == first + builder.size, hash.count == 32 else { return false }
                 builder.append(hash.baseAddress!)
-                return builder.count < count
+                return builder.size < count
             }
-            guard builder.count == count else { throw LedgerError(.internalError, "tree node \(level)/\(index) is missing") }
+            guard builder.size == count else { throw LedgerError(.internalError, "tree node \(level)/\(index) is missing") }
             return builder.root
         }
     }

@@ -31,7 +31,7 @@ enum StoreVerifier {
             }
             return true
         }
-        let builder = MerkleTree.Builder()
+        var builder = MerkleTree.Frontier()
         let leaf = UnsafeMutableRawPointer.allocate(byteCount: 32, alignment: 8)
         defer { leaf.deallocate() }
         var expected = range.lowerBound
@@ -62,7 +62,7 @@ enum StoreVerifier {
         if failure == nil && expected <= range.upperBound {
             failure = .init(seq: expected, reason: "seq \(expected) is missing")
         }
-        return ChunkResult(root: builder.root, checked: builder.count, failure: failure)
+        return ChunkResult(root: builder.root, checked: builder.size, failure: failure)
     }
 
     /// `SHA-256(0x00 || line)` straight from the mapped bytes, into `leaf` (32 bytes).

@@ -11,6 +11,8 @@ import LedgerStore
 ///
 /// `--keep` leaves the generated store in DIR; `--reuse` skips the appends and the import and
 /// measures start-up, views, replay and verification on the store a `--keep` run left there.
+/// For profiling one part: `--appends` ((a) and (b) only), `--tree-cost`, `--make-store`
+/// (fill DIR in process) and `--replay` (the fold of the store `--make-store` left).
 @main
 struct Bench {
     static func main() async throws {
@@ -18,57 +20,30 @@ struct Bench {
         var dir = "/tmp/ledger-bench"
         var keep = false
         var reuse = false
+        var mode: String?
         var args = CommandLine.arguments.dropFirst()
+        // Every option is read before anything runs, so a mode uses `--dir` wherever it is given.
         while let arg = args.popFirst() {
             switch arg {
             case "--events": events = Int(args.popFirst() ?? "") ?? events
             case "--dir": dir = args.popFirst() ?? dir
             case "--keep": keep = true
             case "--reuse": reuse = true
-            case "--make-store":
-                // Only fill DIR/ledger/data in process, for profiling with --reuse.
-                let ledger = try Ledger(options: LedgerOptions(directory: dir + "/ledger/data", initialMapSize: 1 << 30))
-                for start in stride(from: 0, to: events, by: 10_000) {
-                    let batch = try (start..<min(start + 10_000, events)).map { try JSONParser.parse(Load.event($0, prefix: "imp")) }
-                    _ = try await ledger.append(batch, batch: true, recordedBy: "bench")
-                }
-                ledger.close()
-                return
-            case "--appends":
-                // Only (a) and (b) with the raw single-commit baseline, on a fresh daemon (for profiling).
-                try? FileManager.default.removeItem(atPath: dir)
-                let raw = try RawLMDB.measure(directory: dir + "/raw", events: 10_000)
-                let binDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
-                let daemon = try BenchDaemon(binDir: binDir, directory: dir + "/ledger")
-                defer { daemon.stop() }
-                var report = Report()
-                report.add("raw LMDB: synced single-event commits", raw.singleCommitRate, unit: "events/s")
-                let single = try Load.singleClient(socket: daemon.socket, requests: 3000)
-                report.add("(a) 1 client, 1 event/request", single, unit: "events/s", baseline: raw.singleCommitRate, target: 0.5)
-                let concurrent = try Load.concurrentClients(socket: daemon.socket, clients: 64, requestsEach: 250)
-                report.add("(b) 64 clients, 1 event/request", concurrent, unit: "events/s", baseline: raw.singleCommitRate, target: 5)
-                print(report.render())
-                return
-            case "--replay":
-                // Only the replay rate, three times, on the store --make-store left in DIR (for profiling).
-                for _ in 0..<3 {
-                    let ledger = try Ledger(options: LedgerOptions(directory: dir + "/ledger/data", readOnly: true))
-                    let cut = ViewCut(at: TimeParser.parse("2030-01-01", dateOnly: .endOfDay)!, seq: ledger.head)
-                    let start = Date()
-                    let state = try ledger.state(at: cut)
-                    print("replay: \(Int(Double(cut.seq) / Date().timeIntervalSince(start))) events/s (\(state.actors.count) actors)")
-                    ledger.close()
-                }
-                return
-            case "--tree-cost":
-                // Only the tree-cost comparison (for profiling it).
-                let cost = try await TreeCost.measure(directory: dir)
-                print("with tree/checkpoints: \(cost.with)\nwithout: \(cost.without)\nratio: \(cost.ratio)\nper-round low: \(cost.spread.low)\nper-round high: \(cost.spread.high)")
-                return
+            case "--make-store", "--appends", "--replay", "--tree-cost": mode = arg
             default:
-                print("usage: ledger-bench [--events N] [--dir DIR] [--keep] [--reuse] | --appends | --tree-cost | --make-store | --replay")
+                print("usage: ledger-bench [--events N] [--dir DIR] [--keep] [--reuse] [--appends | --tree-cost | --make-store | --replay]")
                 return
             }
+        }
+        switch mode {
+        case "--make-store": return try await makeStore(dir: dir, events: events)
+        case "--appends": return try appends(dir: dir)
+        case "--replay": return try replay(dir: dir)
+        case "--tree-cost":
+            let cost = try await TreeCost.measure(directory: dir)
+            print("with tree/checkpoints: \(cost.with)\nwithout: \(cost.without)\nratio: \(cost.ratio)\nper-round low: \(cost.spread.low)\nper-round high: \(cost.spread.high)")
+            return
+        default: break
         }
         if !reuse { try? FileManager.default.removeItem(atPath: dir) }
         try? FileManager.default.removeItem(atPath: dir + "/raw")
@@ -163,6 +138,44 @@ struct Bench {
         }
         print(report.render())
         if !keep { try? FileManager.default.removeItem(atPath: dir) }
+    }
+
+    /// Only fills DIR/ledger/data in process, for profiling with `--reuse` or `--replay`.
+    static func makeStore(dir: String, events: Int) async throws {
+        let ledger = try Ledger(options: LedgerOptions(directory: dir + "/ledger/data", initialMapSize: 1 << 30))
+        for start in stride(from: 0, to: events, by: 10_000) {
+            let batch = try (start..<min(start + 10_000, events)).map { try JSONParser.parse(Load.event($0, prefix: "imp")) }
+            _ = try await ledger.append(batch, batch: true, recordedBy: "bench")
+        }
+        ledger.close()
+    }
+
+    /// Only (a) and (b), with the raw single-commit baseline, on a fresh daemon (for profiling).
+    static func appends(dir: String) throws {
+        try? FileManager.default.removeItem(atPath: dir)
+        let raw = try RawLMDB.measure(directory: dir + "/raw", events: 10_000)
+        let binDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+        let daemon = try BenchDaemon(binDir: binDir, directory: dir + "/ledger")
+        defer { daemon.stop() }
+        var report = Report()
+        report.add("raw LMDB: synced single-event commits", raw.singleCommitRate, unit: "events/s")
+        let single = try Load.singleClient(socket: daemon.socket, requests: 3000)
+        report.add("(a) 1 client, 1 event/request", single, unit: "events/s", baseline: raw.singleCommitRate, target: 0.5)
+        let concurrent = try Load.concurrentClients(socket: daemon.socket, clients: 64, requestsEach: 250)
+        report.add("(b) 64 clients, 1 event/request", concurrent, unit: "events/s", baseline: raw.singleCommitRate, target: 5)
+        print(report.render())
+    }
+
+    /// Only the replay rate, three times, on the store `--make-store` left in DIR (for profiling).
+    static func replay(dir: String) throws {
+        for _ in 0..<3 {
+            let ledger = try Ledger(options: LedgerOptions(directory: dir + "/ledger/data", readOnly: true))
+            let cut = ViewCut(at: TimeParser.parse("2030-01-01", dateOnly: .endOfDay)!, seq: ledger.head)
+            let start = Date()
+            let state = try ledger.state(at: cut)
+            print("replay: \(Int(Double(cut.seq) / Date().timeIntervalSince(start))) events/s (\(state.actors.count) actors)")
+            ledger.close()
+        }
     }
 }
 

@@ -57,12 +57,12 @@ struct VerifyCommand: ParsableCommand {
             try conclude(size: seq - 1, root: nil, failure: (seq, "the line at seq \(seq) is not the canonical event for that position"))
             return
         }
-        if builder.count != checkpoint.size {
-            try conclude(size: builder.count, root: nil, failure: (builder.count + 1, "the log has \(builder.count) events, the checkpoint \(checkpoint.size)"))
+        if builder.size != checkpoint.size {
+            try conclude(size: builder.size, root: nil, failure: (builder.size + 1, "the log has \(builder.size) events, the checkpoint \(checkpoint.size)"))
         } else if builder.root != checkpoint.root {
-            try conclude(size: builder.count, root: builder.root, failure: (nil, "the recomputed root differs from the signed checkpoint's root"))
+            try conclude(size: builder.size, root: builder.root, failure: (nil, "the recomputed root differs from the signed checkpoint's root"))
         } else {
-            try conclude(size: builder.count, root: builder.root, failure: nil)
+            try conclude(size: builder.size, root: builder.root, failure: nil)
         }
     }
 

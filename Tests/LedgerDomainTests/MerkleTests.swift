@@ -110,8 +110,8 @@ struct MerkleTests {
         #expect(MerkleTree.emptyRoot == hex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"))
         for size in 1...8 {
             #expect(try MerkleTree.root(size: UInt64(size), node: lookup) == hex(Self.vectorRoots[size - 1]))
-            let builder = MerkleTree.Builder()
-            leaves.prefix(size).forEach { builder.append($0) }
+            var builder = MerkleTree.Frontier()
+            for leaf in leaves.prefix(size) { builder.append(leaf) }
             #expect(builder.root == hex(Self.vectorRoots[size - 1]))
         }
         let path = try MerkleTree.inclusionProof(index: 0, size: 8, node: lookup)

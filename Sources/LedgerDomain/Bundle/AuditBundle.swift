@@ -135,12 +135,12 @@ public struct AuditBundle: Sendable {
         }
         let builder = replay.tree
         let events = replay.events
-        report.size = builder.count
+        report.size = builder.size
         report.root = builder.root
-        if builder.count != checkpoint.size {
-            report.problems.append("\(eventsFile) holds \(builder.count) events but the checkpoint is for \(checkpoint.size)")
+        if builder.size != checkpoint.size {
+            report.problems.append("\(eventsFile) holds \(builder.size) events but the checkpoint is for \(checkpoint.size)")
         } else if builder.root != checkpoint.root {
-            report.problems.append("\(eventsFile): the root recomputed from the \(builder.count) events differs from the signed checkpoint's root")
+            report.problems.append("\(eventsFile): the root recomputed from the \(builder.size) events differs from the signed checkpoint's root")
         }
         let manifestRoot = manifest["root"]?.stringValue.flatMap { Data(base64Encoded: $0) }.map(Array.init)
         if manifestRoot != checkpoint.root || manifest["size"]?.doubleValue != Double(checkpoint.size)
@@ -150,7 +150,7 @@ public struct AuditBundle: Sendable {
         }
 
         // Every view, recomputed from the export at the manifest's cut.
-        let cut = ViewCut(at: at, seq: builder.count)
+        let cut = ViewCut(at: at, seq: builder.size)
         let state = LedgerState(events: events, cut: cut)
         let views = Views(tensions: tensions)
         let rootText = Data(builder.root).base64EncodedString()

@@ -48,6 +48,22 @@ public enum JSONValue: Sendable, Equatable {
     }
 }
 
+/// Lookup and replacement by name in members kept in order (JSON objects, projected data);
+/// a name appears once, a nil value removes the member.
+enum NamedMembers {
+    static func value<V>(of key: String, in members: [(key: String, value: V)]) -> V? {
+        members.first(where: { $0.key == key })?.value
+    }
+
+    static func set<V>(_ key: String, to newValue: V?, in members: inout [(key: String, value: V)]) {
+        if let index = members.firstIndex(where: { $0.key == key }) {
+            if let newValue { members[index].value = newValue } else { members.remove(at: index) }
+        } else if let newValue {
+            members.append((key, newValue))
+        }
+    }
+}
+
 /// A JSON object's members in input order, with lookup by name.
 public struct JSONObject: Sendable, Equatable {
     public private(set) var members: [(key: String, value: JSONValue)]
@@ -57,14 +73,8 @@ public struct JSONObject: Sendable, Equatable {
     }
 
     public subscript(key: String) -> JSONValue? {
-        get { members.first(where: { $0.key == key })?.value }
-        set {
-            if let index = members.firstIndex(where: { $0.key == key }) {
-                if let newValue { members[index].value = newValue } else { members.remove(at: index) }
-            } else if let newValue {
-                members.append((key, newValue))
-            }
-        }
+        get { NamedMembers.value(of: key, in: members) }
+        set { NamedMembers.set(key, to: newValue, in: &members) }
     }
 
     public var keys: [String] { members.map(\.key) }

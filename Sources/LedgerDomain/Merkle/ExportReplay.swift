@@ -5,7 +5,7 @@ public struct ExportReplay {
     public private(set) var events: [ViewEvent] = []
     /// The first seq whose line is not the canonical event for that position; checking stops there.
     public private(set) var badSeq: UInt64?
-    public let tree = MerkleTree.Builder()
+    public private(set) var tree = MerkleTree.Frontier()
 
     public init(lines: [[UInt8]], keepingEvents: Bool) {
         if keepingEvents { events.reserveCapacity(lines.count) }

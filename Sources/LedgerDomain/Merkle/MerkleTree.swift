@@ -83,13 +83,17 @@ public enum MerkleTree {
 
     /// The right edge of a tree that is being appended to: the roots of the perfect subtrees
     /// whose sizes are the set bits of `size`, largest first. Appending a leaf and taking the
-    /// root need no stored node; the writer keeps one across commits (a value, so that a
-    /// refused batch leaves its copy untouched).
+    /// root need no stored node and O(log n) memory. The writer keeps one across commits (a
+    /// value, so that a refused batch leaves its copy untouched); verification recomputes roots
+    /// with one.
     public struct Frontier: Sendable, Equatable {
         public private(set) var size: UInt64 = 0
         /// The subtree roots, 32 bytes each, largest first (one flat buffer: appending hashes
         /// in place allocates nothing).
         private var hashes: [UInt8] = []
+
+        /// The empty tree.
+        public init() {}
 
         /// The frontier of the tree of `size` leaves, read from its stored nodes.
         public init(size: UInt64, node: NodeLookup) throws {
@@ -101,13 +105,27 @@ public enum MerkleTree {
             self.size = size
         }
 
-        /// Appends a leaf; `completed` gets each interior node it completes, bottom up, as
+        /// Appends a leaf hash; `completed` gets each interior node it completes, bottom up, as
         /// (level, index, hash), the hash valid during the call.
         public mutating func append(
             _ leaf: Hash, completed: (_ level: Int, _ index: UInt64, _ hash: UnsafeRawBufferPointer) throws -> Void
         ) rethrows {
             precondition(leaf.count == 32, "a leaf hash is 32 bytes")
-            hashes.append(contentsOf: leaf)
+            try leaf.withUnsafeBytes { try append($0.baseAddress!, completed: completed) }
+        }
+
+        /// Appends a leaf hash, for those who need only the roots.
+        public mutating func append(_ leaf: Hash) { append(leaf, completed: { _, _, _ in }) }
+
+        /// Appends the 32-byte leaf hash at `leaf`, for those who need only the roots.
+        public mutating func append(_ leaf: UnsafeRawPointer) { append(leaf, completed: { _, _, _ in }) }
+
+        /// Appends the 32-byte leaf hash at `leaf`, as `append(_:completed:)`.
+        public mutating func append(
+            _ leaf: UnsafeRawPointer,
+            completed: (_ level: Int, _ index: UInt64, _ hash: UnsafeRawBufferPointer) throws -> Void
+        ) rethrows {
+            hashes.append(contentsOf: UnsafeRawBufferPointer(start: leaf, count: 32))
             var index = size
             var level = 0
             var top = hashes.count / 32 - 1
@@ -137,53 +155,6 @@ public enum MerkleTree {
                 }
             }
             return root
-        }
-    }
-
-    /// Recomputes a root from leaf hashes appended in order, in O(log n) memory and with no
-    /// allocation per hash: the stack of perfect subtrees (at most 64) lives in one buffer.
-    public final class Builder {
-        private let hashes = UnsafeMutableRawPointer.allocate(byteCount: 65 * 32, alignment: 8)
-        private let sizes = UnsafeMutablePointer<UInt64>.allocate(capacity: 65)
-        private var depth = 0
-        public private(set) var count: UInt64 = 0
-
-        public init() {}
-
-        deinit {
-            hashes.deallocate()
-            sizes.deallocate()
-        }
-
-        public func append(_ leaf: Hash) {
-            precondition(leaf.count == 32, "a leaf hash is 32 bytes")
-            leaf.withUnsafeBytes { append($0.baseAddress!) }
-        }
-
-        /// Appends the 32-byte hash at `leaf`.
-        public func append(_ leaf: UnsafeRawPointer) {
-            var d = depth
-            (hashes + d * 32).copyMemory(from: leaf, byteCount: 32)
-            sizes[d] = 1
-            while d > 0 && sizes[d - 1] == sizes[d] {
-                MerkleTree.interior(hashes + (d - 1) * 32, hashes + d * 32, into: hashes + (d - 1) * 32)
-                sizes[d - 1] &*= 2
-                d -= 1
-            }
-            depth = d + 1
-            count += 1
-        }
-
-        /// The root of the leaves appended so far.
-        public var root: Hash {
-            guard depth > 0 else { return MerkleTree.emptyRoot }
-            var hash = Hash(UnsafeRawBufferPointer(start: hashes + (depth - 1) * 32, count: 32))
-            var d = depth - 1
-            while d > 0 {
-                hash.withUnsafeMutableBytes { MerkleTree.interior(hashes + (d - 1) * 32, $0.baseAddress!, into: $0.baseAddress!) }
-                d -= 1
-            }
-            return hash
         }
     }
 }

@@ -78,14 +78,8 @@ public struct ViewData: Sendable, Equatable {
     }
 
     public subscript(key: String) -> ViewField? {
-        get { members.first(where: { $0.key == key })?.value }
-        set {
-            if let index = members.firstIndex(where: { $0.key == key }) {
-                if let newValue { members[index].value = newValue } else { members.remove(at: index) }
-            } else if let newValue {
-                members.append((key, newValue))
-            }
-        }
+        get { NamedMembers.value(of: key, in: members) }
+        set { NamedMembers.set(key, to: newValue, in: &members) }
     }
 
     /// The member's string, if it is one.
