@@ -5,7 +5,7 @@ import Logging
 
 /// One append request waiting for the writer thread.
 struct PendingAppend: Sendable {
-    var events: [PreparedEvent]
+    var events: PreparedEvents
     var batch: Bool
     var recordedBy: String
     var continuation: CheckedContinuation<AppendResult, any Error>

@@ -59,7 +59,7 @@ extension Ledger {
         }
         let chunkCount = Int((size + chunkSize - 1) / chunkSize)
         let results = StoreVerifier.Results(count: chunkCount)
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, chunkCount))
+        let workers = max(1, min(Parallel.cores, chunkCount))
         let env = self.env
         let work: @Sendable () -> Void = {
             while let chunk = results.take() {

@@ -114,12 +114,11 @@ public final class Ledger: Sendable {
 
     /// Validates and stores `events` atomically; returns once they are synced to disk.
     /// `batch` says whether the request was an array or NDJSON (its errors then carry an index).
-    /// The checks that need no head state run here, on the caller's task (a large batch on
-    /// every core), so that the writer thread only does what depends on the log.
+    /// The checks that need no head state run before the writer thread (a large batch on every
+    /// core, handed to the writer chunk by chunk), so that it only does what depends on the log.
     public func append(_ events: [JSONValue], batch: Bool, recordedBy: String) async throws -> AppendResult {
         guard let committer else { throw LedgerError(.forbidden, "the ledger is open read-only") }
-        let validator = self.validator
-        let prepared = await Parallel.map(events) { validator.prepare($0) }
+        let prepared = PreparedEvents.prepare(events, validator: validator)
         return try await withCheckedThrowingContinuation { continuation in
             committer.submit(PendingAppend(events: prepared, batch: batch, recordedBy: recordedBy, continuation: continuation))
         }
@@ -168,17 +167,21 @@ public final class Ledger: Sendable {
             var results: [Result<AppendResult, any Error>] = []
             var head = start.head
             var frontier = start.frontier
+            // A request alone in its group needs no nested transaction: if it is refused, the
+            // whole transaction is dropped.
+            let alone = group.count == 1
             do {
                 try env.write { txn in
                     for request in group {
                         do {
                             // A one-event request writes nothing until it is valid, so it needs no
-                            // nested transaction of its own (they are costly in a large group);
-                            // a batch does, so that a refusal part-way leaves no trace. The
-                            // request works on a copy of the frontier, kept only if it succeeds.
+                            // nested transaction of its own either (they are costly: a child
+                            // copies every page it touches); a batch sharing the commit does, so
+                            // that a refusal part-way leaves no trace. The request works on a
+                            // copy of the frontier, kept only if it succeeds.
                             var requestFrontier = frontier
                             let result =
-                                request.events.count == 1
+                                alone || request.events.count == 1
                                 ? try apply(request, in: txn, after: head, nowMilliseconds: now, frontier: &requestFrontier)
                                 : try txn.nested { child in
                                     try apply(request, in: child, after: head, nowMilliseconds: now, frontier: &requestFrontier)
@@ -187,6 +190,7 @@ public final class Ledger: Sendable {
                             frontier = requestFrontier
                             results.append(.success(result))
                         } catch let error as LedgerError {
+                            if alone { throw RefusedAlone(error: error) }
                             results.append(.failure(error))
                         }
                     }
@@ -202,6 +206,8 @@ public final class Ledger: Sendable {
                     $0.observe(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
                 }
                 return results
+            } catch let refused as RefusedAlone {
+                return [.failure(refused.error)]
             } catch let error as LMDBError where error.isMapFull {
                 do {
                     if try env.grow(maximum: options.maximumMapSize) {
@@ -231,7 +237,7 @@ public final class Ledger: Sendable {
             recordedBy: request.recordedBy, seq: head + 1)
         var entries: [AppendResult.Entry] = []
         entries.reserveCapacity(request.events.count)
-        for (index, event) in request.events.enumerated() {
+        try request.events.forEach { index, event in
             let outcome: AppendOutcome
             do {
                 outcome = try validator.validate(event, context: context, head: state)
@@ -328,6 +334,11 @@ public final class Ledger: Sendable {
         let fraction = text.split(separator: ".").last.map { Int64($0.dropLast()) ?? 0 } ?? 0
         return seconds.seconds * 1000 + fraction
     }
+}
+
+/// A refused request that was alone in its group: thrown out of the write so that it aborts.
+private struct RefusedAlone: Error {
+    let error: LedgerError
 }
 
 /// Lets the writer thread call back into the ledger without a retain cycle at init time.

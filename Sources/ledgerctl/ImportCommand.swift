@@ -47,8 +47,8 @@ struct ImportCommand: ParsableCommand {
         let client = options.client()
         var progress = ProgressBar(total: lines.count, label: "importing")
         let started = Date()
-        var stored = 0
-        var duplicates = 0
+        // The answers are counted on a queue of their own, while the next batch is on its way.
+        let tally = Tally()
         var offset = 0
         while offset < lines.count {
             let batch = lines[offset..<min(offset + batchSize, lines.count)]
@@ -68,20 +68,20 @@ struct ImportCommand: ParsableCommand {
             }
             guard (200..<300).contains(answer.status) else {
                 progress.finish()
+                let (stored, duplicates) = tally.totals()
                 let problem = try? JSONParser.parse(answer.body)
                 let where_ = problem?["index"]?.doubleValue.map { "line \(batch[batch.startIndex + Int($0)].number): " } ?? ""
                 let code = Problem.report(answer, prefix: "refused at \(where_)")
                 printError("ledgerctl: \(stored) events stored and \(duplicates) repeats before the refused batch (lines \(batch.first!.number)-\(batch.last!.number)), which changed nothing")
                 throw code
             }
-            for entry in (try? JSONParser.parse(answer.body))?["events"]?.arrayValue ?? [] {
-                if entry["duplicate"]?.boolValue == true { duplicates += 1 } else { stored += 1 }
-            }
+            tally.count(answer.body)
             offset += batch.count
             progress.update(offset)
         }
         progress.update(lines.count, force: true)
         progress.finish()
+        let (stored, duplicates) = tally.totals()
         let seconds = Date().timeIntervalSince(started)
         if options.format == .json {
             print(CanonicalJSON.string(["events": .int(lines.count), "stored": .int(stored), "duplicates": .int(duplicates), "seconds": .number((seconds * 1000).rounded() / 1000, plainInteger: false)]))
@@ -89,5 +89,25 @@ struct ImportCommand: ParsableCommand {
             let rate = seconds > 0 ? Int(Double(lines.count) / seconds) : lines.count
             print("imported \(lines.count) events from \(file): \(stored) stored, \(duplicates) already stored, in \(String(format: "%.2f", seconds)) s (\(rate) events/s)")
         }
+    }
+}
+
+/// Stored and repeated events, counted from the append answers off the sending thread.
+private final class Tally: @unchecked Sendable {  // Sendable: the counts are touched only on `queue`.
+    private let queue = DispatchQueue(label: "ledgerctl.import.tally")
+    private var stored = 0
+    private var duplicates = 0
+
+    func count(_ answer: [UInt8]) {
+        queue.async {
+            for entry in (try? JSONParser.parse(answer))?["events"]?.arrayValue ?? [] {
+                if entry["duplicate"]?.boolValue == true { self.duplicates += 1 } else { self.stored += 1 }
+            }
+        }
+    }
+
+    /// The counts once every answer handed over so far is counted.
+    func totals() -> (stored: Int, duplicates: Int) {
+        queue.sync { (stored, duplicates) }
     }
 }

@@ -15,7 +15,9 @@ struct SocketAPITests {
         let created = try json(r.body)
         #expect(created["size"] == 1)
         #expect(created["events"]?.arrayValue?.first?["seq"] == 1)
-        #expect(created["events"]?.arrayValue?.first?["leafhash"]?.stringValue?.count == 44)
+        // The answer's leaf hash is the RFC 6962 leaf of the stored line, in padded base64.
+        let stored = try daemon.curl(["http://l/v1/events"]).body.split(separator: "\n").first.map { Array($0.utf8) } ?? []
+        #expect(created["events"]?.arrayValue?.first?["leafhash"]?.stringValue == Data(Validator.leafHash(stored)).base64EncodedString())
 
         r = try daemon.curl(["-H", "content-type: application/json", "-d", actorEvent("a", id: "e1"), "http://l/v1/events"])
         #expect(r.status == 200)

@@ -12,6 +12,20 @@ struct JSONTests {
         #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(Array(text.utf8)) }
     }
 
+    @Test("refuses a repeated member name in a small and in a large object, wherever it repeats")
+    func refusesDuplicateNamesAtAnySize() throws {
+        for count in [2, 15, 16, 17, 40] {
+            let names = (0..<count).map { "\"k\($0)\":\($0)" }
+            #expect(try JSONParser.parse(Array("{\(names.joined(separator: ","))}".utf8)).objectValue?.count == count)
+            for repeated in [0, count - 1] {
+                let text = "{\(names.joined(separator: ",")),\"k\(repeated)\":0}"
+                #expect(throws: JSONSyntaxError.self, "\(count) members, k\(repeated) again") {
+                    try JSONParser.parse(Array(text.utf8))
+                }
+            }
+        }
+    }
+
     @Test func refusesInvalidUTF8() {
         #expect(throws: JSONSyntaxError.self) { try JSONParser.parse([0x22, 0xC3, 0x28, 0x22]) }
         #expect(throws: JSONSyntaxError.self) { try JSONParser.parse([0x22, 0xED, 0xA0, 0x80, 0x22]) }

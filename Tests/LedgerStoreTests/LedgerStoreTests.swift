@@ -66,6 +66,42 @@ struct LedgerStoreTests {
         }
     }
 
+    @Test("a large batch, checked in chunks while the writer stores them, keeps its order and its atomicity")
+    func largeBatchesAreAtomicAndInOrder() async throws {
+        try await withTemporaryDirectory { dir in
+            let ledger = try Ledger(options: LedgerOptions(directory: dir))
+            defer { ledger.close() }
+            let count = 1_300  // several chunks of prepared events
+            let refused = (0..<count).map { actor($0 == 1_111 ? "big-5" : "big-\($0)") }  // big-5 already exists by then
+            // The refused batch shares commits with single appends made at the same time.
+            let singles = try await withThrowingTaskGroup(of: UInt64?.self) { group in
+                group.addTask {
+                    do {
+                        _ = try await ledger.append(refused, batch: true, recordedBy: "t")
+                        Issue.record("the batch should be refused")
+                    } catch let error as LedgerError {
+                        #expect(error.code == .alreadyExists && error.index == 1_111)
+                    }
+                    return nil
+                }
+                for i in 0..<20 {
+                    group.addTask { try await ledger.append([actor("one-\(i)")], batch: false, recordedBy: "t").entries[0].seq }
+                }
+                return try await group.reduce(into: [UInt64]()) { if let seq = $1 { $0.append(seq) } }
+            }
+            #expect(singles.sorted() == Array(1...20))
+            #expect(ledger.head == 20)
+
+            let stored = try await ledger.append((0..<count).map { actor("big-\($0)") }, batch: true, recordedBy: "t")
+            #expect(stored.entries.map(\.seq) == Array(21...UInt64(20 + count)))
+            #expect(stored.size == UInt64(20 + count))
+            for (i, line) in try ledger.lines(after: 20, limit: count).enumerated() {
+                #expect(try JSONParser.parse(line)["subject"]?.stringValue == "actor/big-\(i)")
+                #expect(Validator.leafHash(line) == stored.entries[i].leafHash)
+            }
+        }
+    }
+
     @Test func concurrentAppendsShareCommitsWithoutGaps() async throws {
         try await withTemporaryDirectory { dir in
             let ledger = try Ledger(options: LedgerOptions(directory: dir))

@@ -3,6 +3,12 @@ public enum SubjectKind: String, Sendable, CaseIterable, Comparable {
     case actor, plan, measure, report, coordination, finding
 
     public static func < (lhs: SubjectKind, rhs: SubjectKind) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// The kind whose name is exactly `name`.
+    init?(_ name: Substring.UTF8View) {
+        guard let kind = Self.allCases.first(where: { $0.rawValue.utf8.elementsEqual(name) }) else { return nil }
+        self = kind
+    }
 }
 
 /// A subject `KIND/SLUG`.
@@ -17,12 +23,14 @@ public struct Subject: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Parses `KIND/SLUG`; nil when the kind is unknown or the slug malformed.
     public init?(_ text: String) {
-        guard let slash = text.firstIndex(of: "/"), let kind = SubjectKind(rawValue: String(text[..<slash])) else {
+        // On the UTF-8 view: `firstIndex(of:)` on the string itself walks grapheme clusters.
+        let utf8 = text.utf8
+        guard let slash = utf8.firstIndex(of: UInt8(ascii: "/")), let kind = SubjectKind(utf8[..<slash]) else {
             return nil
         }
-        let slug = String(text[text.index(after: slash)...])
+        let slug = Substring(utf8[utf8.index(after: slash)...])
         guard Slug.isValid(slug) else { return nil }
-        self.init(kind: kind, slug: slug)
+        self.init(kind: kind, slug: String(slug))
     }
 
     public var description: String { "\(kind.rawValue)/\(slug)" }
@@ -34,7 +42,7 @@ public struct Subject: Sendable, Hashable, Comparable, CustomStringConvertible {
 
 /// Slugs: `[a-z0-9][a-z0-9-]{0,63}`.
 public enum Slug {
-    public static func isValid(_ text: String) -> Bool {
+    public static func isValid<S: StringProtocol>(_ text: S) -> Bool {
         let bytes = text.utf8
         guard (1...64).contains(bytes.count), let first = bytes.first, isLowerAlnum(first) else { return false }
         return bytes.allSatisfy { isLowerAlnum($0) || $0 == UInt8(ascii: "-") }
@@ -47,7 +55,7 @@ public enum Slug {
 
 /// Event ids: 1 to 128 characters from `!` to `~`.
 public enum EventID {
-    public static func isValid(_ text: String) -> Bool {
+    public static func isValid<S: StringProtocol>(_ text: S) -> Bool {
         let bytes = text.utf8
         return (1...128).contains(bytes.count) && bytes.allSatisfy { $0 >= 0x21 && $0 <= 0x7E }
     }

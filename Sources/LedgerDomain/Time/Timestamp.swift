@@ -26,7 +26,32 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// `YYYY-MM-DDTHH:MM:SSZ`, the stored form of effective times.
     public var description: String {
         let (date, sod) = civil
-        return "\(date)T\(pad(sod / 3600, 2)):\(pad(sod / 60 % 60, 2)):\(pad(sod % 60, 2))Z"
+        guard (0...9999).contains(date.year) else {
+            return "\(date)T\(pad(sod / 3600, 2)):\(pad(sod / 60 % 60, 2)):\(pad(sod % 60, 2))Z"
+        }
+        // Digit by digit: string interpolation cost more than the rest of an event's checks.
+        return String(unsafeUninitializedCapacity: 20) { out in
+            func put(_ value: Int64, _ width: Int, at offset: Int) {
+                var v = value
+                for i in stride(from: offset + width - 1, through: offset, by: -1) {
+                    out[i] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
+                    v /= 10
+                }
+            }
+            put(date.year, 4, at: 0)
+            out[4] = UInt8(ascii: "-")
+            put(date.month, 2, at: 5)
+            out[7] = UInt8(ascii: "-")
+            put(date.day, 2, at: 8)
+            out[10] = UInt8(ascii: "T")
+            put(sod / 3600, 2, at: 11)
+            out[13] = UInt8(ascii: ":")
+            put(sod / 60 % 60, 2, at: 14)
+            out[16] = UInt8(ascii: ":")
+            put(sod % 60, 2, at: 17)
+            out[19] = UInt8(ascii: "Z")
+            return 20
+        }
     }
 
     /// The date part, `YYYY-MM-DD`.

@@ -1,3 +1,5 @@
+import Crypto
+
 /// Builds the stored form of an accepted event: the complete CloudEvent with the daemon's
 /// attributes, in RFC 8785 canonical JSON on one line.
 ///
@@ -15,6 +17,14 @@ public enum CanonicalLine {
         var middle: [UInt8]
         /// `,"subject":"…","time":"…","type":"…"}`
         var tail: [UInt8]
+        /// SHA-256 having absorbed the leaf prefix `0x00` and `head`, so that the writer hashes
+        /// only the bytes after it (the leaf hash is `SHA-256(0x00 || line)`).
+        var headHash: HeadHash
+    }
+
+    /// A SHA-256 state to carry across threads.
+    struct HeadHash: @unchecked Sendable {  // Sendable: SHA256 is a copy-on-write value whose shared state is never changed in place.
+        var hasher: SHA256
     }
 
     static func parts(event: JSONObject, time: Timestamp) -> Parts {
@@ -42,7 +52,10 @@ public enum CanonicalLine {
         tail.append(contentsOf: #","type":"#.utf8)
         CanonicalJSON.write(event["type"]!, into: &tail)
         tail.append(UInt8(ascii: "}"))
-        return Parts(head: head, middle: middle, tail: tail)
+        var headHash = SHA256()
+        headHash.update(data: [0])
+        headHash.update(data: head)
+        return Parts(head: head, middle: middle, tail: tail, headHash: HeadHash(hasher: headHash))
     }
 
     /// The canonical line: `parts` with the commit's members. `recordedBy` is already a JSON
@@ -64,6 +77,13 @@ public enum CanonicalLine {
         line.append(contentsOf: String(streamVersion).utf8)
         line.append(contentsOf: parts.tail)
         return line
+    }
+
+    /// The leaf hash of `line`, which `assemble` built from `parts`.
+    static func leafHash(_ line: [UInt8], parts: Parts) -> [UInt8] {
+        var hasher = parts.headHash.hasher
+        line.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[parts.head.count...])) }
+        return Array(hasher.finalize())
     }
 
     /// `text` as a canonical JSON string, quotes included.

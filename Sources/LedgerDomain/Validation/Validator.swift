@@ -141,7 +141,7 @@ public struct Validator: Sendable {
         return .accepted(
             AcceptedEvent(
                 id: eventID, subject: envelope.subject, subjectKey: checked.subjectKey, seq: context.seq,
-                streamVersion: streamVersion, line: line, leafHash: Self.leafHash(line), subjectState: newState,
+                streamVersion: streamVersion, line: line, leafHash: CanonicalLine.leafHash(line, parts: checked.line), subjectState: newState,
                 references: checked.references.map(\.subject), retracted: retracted,
                 projection: checked.viewRecord.map { (ViewRecord.key(time: envelope.time, seq: context.seq), $0) }))
     }

@@ -1,0 +1,74 @@
+import Foundation
+import LedgerDomain
+import Synchronization
+
+/// The prepared events of one append request, in order, filled in chunks.
+///
+/// A large batch is prepared (`Validator.prepare`) by one worker per core, chunk by chunk in
+/// order, while the writer thread already validates and stores the chunks that are ready: the
+/// head-state half of a batch then overlaps its shape-checking half instead of following it.
+/// The chunks stay until the request is answered, so the writer can apply a request again
+/// (after growing the map).
+final class PreparedEvents: @unchecked Sendable {  // Sendable: `chunks` is guarded by `condition`; the rest is immutable.
+    let count: Int
+    let chunkSize: Int
+    private let condition = NSCondition()
+    private var chunks: [[PreparedEvent]?]
+    private let nextChunk = Atomic<Int>(0)
+
+    /// Events in a chunk: enough that a chunk's hand-over costs little next to its work.
+    static let defaultChunkSize = 256
+
+    private init(count: Int, chunkSize: Int) {
+        self.count = count
+        self.chunkSize = chunkSize
+        chunks = Array(repeating: nil, count: (count + chunkSize - 1) / chunkSize)
+    }
+
+    /// Prepares `events`: at once on the caller's thread when they are few, otherwise on one
+    /// worker task per core, returning before the work is done.
+    static func prepare(_ events: [JSONValue], validator: Validator, chunkSize: Int = defaultChunkSize) -> PreparedEvents {
+        if events.count < 2 * chunkSize || Parallel.cores < 2 {
+            let prepared = PreparedEvents(count: events.count, chunkSize: max(events.count, 1))
+            prepared.chunks = [events.map { validator.prepare($0) }]
+            return prepared
+        }
+        let prepared = PreparedEvents(count: events.count, chunkSize: chunkSize)
+        for _ in 0..<Parallel.cores {
+            Task(executorPreference: globalConcurrentExecutor) {
+                while let (index, range) = prepared.claim() {
+                    prepared.fill(index, with: events[range].map { validator.prepare($0) })
+                }
+            }
+        }
+        return prepared
+    }
+
+    /// The next chunk no worker has taken yet.
+    private func claim() -> (Int, Range<Int>)? {
+        let index = nextChunk.wrappingAdd(1, ordering: .relaxed).oldValue
+        guard index < chunks.count else { return nil }
+        return (index, index * chunkSize..<min((index + 1) * chunkSize, count))
+    }
+
+    private func fill(_ index: Int, with events: [PreparedEvent]) {
+        condition.lock()
+        chunks[index] = events
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Calls `body` with each event and its index, in order, waiting for chunks still being
+    /// prepared (writer thread).
+    func forEach(_ body: (Int, PreparedEvent) throws -> Void) rethrows {
+        for index in chunks.indices {
+            condition.lock()
+            while chunks[index] == nil { condition.wait() }
+            let chunk = chunks[index]!
+            condition.unlock()
+            for position in chunk.indices {
+                try body(index * chunkSize + position, chunk[position])
+            }
+        }
+    }
+}
