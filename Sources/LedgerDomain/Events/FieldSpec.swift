@@ -47,16 +47,12 @@ extension EventType {
     /// The fields of the type's `data`, in catalogue order.
     public var fields: [FieldSpec] { EventType.fieldTable[Int(code)] }
 
-    /// The names of `fields`.
-    var fieldNames: Set<String> { EventType.fieldNameTable[Int(code)] }
-
     /// `fields` of every type by code, built once (validation asks for them several times per event).
     private static let fieldTable: [[FieldSpec]] = {
         var table = [[FieldSpec]](repeating: [], count: allCases.count)
         for type in allCases { table[Int(type.code)] = type.catalogueFields }
         return table
     }()
-    private static let fieldNameTable: [Set<String>] = fieldTable.map { Set($0.map(\.name)) }
 
     private var catalogueFields: [FieldSpec] {
         switch self {

@@ -27,13 +27,13 @@ public enum CanonicalLine {
         var hasher: SHA256
     }
 
-    static func parts(event: JSONObject, time: Timestamp) -> Parts {
+    static func parts(event: Attributes, time: Timestamp) -> Parts {
         var head: [UInt8] = []
         head.reserveCapacity(256)
         head.append(contentsOf: #"{"data":"#.utf8)
-        CanonicalJSON.write(event["data"]!, into: &head)
+        CanonicalJSON.write(event.data!, into: &head)
         head.append(contentsOf: #","datacontenttype":"application/json""#.utf8)
-        if let evidence = event["evidence"] {
+        if let evidence = event.evidence {
             head.append(contentsOf: #","evidence":"#.utf8)
             CanonicalJSON.write(evidence, into: &head)
         }
@@ -41,16 +41,16 @@ public enum CanonicalLine {
 
         var middle: [UInt8] = []
         middle.append(contentsOf: #","source":"#.utf8)
-        CanonicalJSON.write(event["source"]!, into: &middle)
+        CanonicalJSON.write(event.source!, into: &middle)
         middle.append(contentsOf: #","specversion":"1.0","streamversion":"#.utf8)
 
         var tail: [UInt8] = []
         tail.append(contentsOf: #","subject":"#.utf8)
-        CanonicalJSON.write(event["subject"]!, into: &tail)
+        CanonicalJSON.write(event.subject!, into: &tail)
         tail.append(contentsOf: #","time":"#.utf8)
         CanonicalJSON.writeString(time.description, into: &tail)
         tail.append(contentsOf: #","type":"#.utf8)
-        CanonicalJSON.write(event["type"]!, into: &tail)
+        CanonicalJSON.write(event.type!, into: &tail)
         tail.append(UInt8(ascii: "}"))
         var headHash = SHA256()
         headHash.update(data: [0])

@@ -3,32 +3,36 @@
 enum DataRules {
     static func check(_ data: JSONObject, of type: EventType) throws {
         let fields = type.fields
-        let names = type.fieldNames
-        for key in data.keys where !names.contains(key) {
-            throw LedgerError(.unknownField, "\(type.rawValue) has no field \"\(key)\"")
+        // Each member's field, found once: the value of fields[i] is values[i].
+        var values = [JSONValue?](repeating: nil, count: fields.count)
+        for (key, value) in data.members {
+            guard let index = fields.firstIndex(where: { $0.name == key }) else {
+                throw LedgerError(.unknownField, "\(type.rawValue) has no field \"\(key)\"")
+            }
+            values[index] = value
         }
-        for field in fields {
-            if case .period = field.rule, case .object(let period)? = data[field.name] {
+        for (field, value) in zip(fields, values) {
+            if case .period = field.rule, case .object(let period)? = value {
                 for key in period.keys where key != "start" && key != "end" {
                     throw LedgerError(.unknownField, "\(field.name) has no field \"\(key)\"")
                 }
             }
         }
-        for field in fields where field.required && data[field.name] == nil {
+        for (field, value) in zip(fields, values) where field.required && value == nil {
             throw LedgerError(.missingField, "\(type.rawValue) needs \"\(field.name)\"")
         }
         if type == .measureAmended && data.isEmpty {
             throw LedgerError(.missingField, "measure.amended needs at least one field to change")
         }
-        for field in fields {
-            if case .period = field.rule, case .object(let period)? = data[field.name] {
+        for (field, value) in zip(fields, values) {
+            if case .period = field.rule, case .object(let period)? = value {
                 for key in ["start", "end"] where period[key] == nil {
                     throw LedgerError(.missingField, "\(field.name) needs \"\(key)\"")
                 }
             }
         }
-        for field in fields {
-            guard let value = data[field.name] else { continue }
+        for (field, value) in zip(fields, values) {
+            guard let value else { continue }
             try checkValue(value, field: field)
         }
     }

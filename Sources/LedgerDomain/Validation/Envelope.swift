@@ -1,3 +1,39 @@
+/// An event's top-level attributes, found in one pass over its members (a lookup by name per
+/// rule compared strings a hundred times an event).
+struct Attributes {
+    var id, source, type, subject, time, data, specversion, datacontenttype, evidence, expectedversion: JSONValue?
+    /// The first member, in input order, that is not a CloudEvents attribute the contract allows.
+    var firstUnknown: String?
+
+    init(_ event: JSONObject) {
+        for (key, value) in event.members {
+            switch key {
+            case "id": id = value
+            case "source": source = value
+            case "type": type = value
+            case "subject": subject = value
+            case "time": time = value
+            case "data": data = value
+            case "specversion": specversion = value
+            case "datacontenttype": datacontenttype = value
+            case "evidence": evidence = value
+            case "expectedversion": expectedversion = value
+            default: if firstUnknown == nil { firstUnknown = key }
+            }
+        }
+    }
+
+    /// The first required attribute that is absent, in the contract's order.
+    var firstMissing: String? {
+        if source == nil { return "source" }
+        if type == nil { return "type" }
+        if subject == nil { return "subject" }
+        if time == nil { return "time" }
+        if data == nil { return "data" }
+        return nil
+    }
+}
+
 /// The checked top-level attributes of an event.
 struct Envelope: Sendable {
     var type: EventType
@@ -9,9 +45,9 @@ struct Envelope: Sendable {
     /// Checks attribute values in the contract's order: `type`, `subject`, `source`, `time`, the rest.
     /// The 24-hour bound on `time` needs the recorded time, so the writer checks it: `timeParsed`
     /// hands the time over as soon as it parses, before the later rules run.
-    static func check(_ event: JSONObject, timeParsed: (Timestamp) -> Void) throws -> Envelope {
+    static func check(_ event: Attributes, timeParsed: (Timestamp) -> Void) throws -> Envelope {
         let type: EventType
-        switch event["type"]! {
+        switch event.type! {
         case .string(let s):
             guard let t = EventType(rawValue: s) else {
                 throw LedgerError(.unknownType, "unknown event type \"\(s)\"")
@@ -22,7 +58,7 @@ struct Envelope: Sendable {
         }
 
         let subject: Subject
-        switch event["subject"]! {
+        switch event.subject! {
         case .null: throw LedgerError(.invalidField, "subject must not be null")
         case .string(let s):
             guard let parsed = Subject(s) else {
@@ -36,11 +72,11 @@ struct Envelope: Sendable {
             throw LedgerError(.invalidSubject, "subject must be a string KIND/SLUG")
         }
 
-        guard case .string(let sourceText) = event["source"]!, let source = Subject(sourceText), source.kind == .actor
+        guard case .string(let sourceText) = event.source!, let source = Subject(sourceText), source.kind == .actor
         else { throw LedgerError(.invalidField, "source must be an actor/ subject") }
 
         let time: Timestamp
-        switch event["time"]! {
+        switch event.time! {
         case .null: throw LedgerError(.invalidField, "time must not be null")
         case .string(let s):
             guard let t = TimeParser.parse(s) else {
@@ -52,13 +88,13 @@ struct Envelope: Sendable {
             throw LedgerError(.invalidTime, "time must be a string")
         }
 
-        if let v = event["specversion"], v != .string("1.0") {
+        if let v = event.specversion, v != .string("1.0") {
             throw LedgerError(.invalidField, "specversion must be \"1.0\"")
         }
-        if let v = event["datacontenttype"], v != .string("application/json") {
+        if let v = event.datacontenttype, v != .string("application/json") {
             throw LedgerError(.invalidField, "datacontenttype must be \"application/json\"")
         }
-        if let v = event["evidence"] {
+        if let v = event.evidence {
             guard case .array(let items) = v, (1...16).contains(items.count) else {
                 throw LedgerError(.invalidField, "evidence must be a list of 1 to 16 strings")
             }
@@ -73,7 +109,7 @@ struct Envelope: Sendable {
             }
         }
         var expectedVersion: Int?
-        if let v = event["expectedversion"] {
+        if let v = event.expectedversion {
             guard case .number(let d, plainInteger: true) = v, d >= 0, d <= 9_007_199_254_740_992 else {
                 throw LedgerError(.invalidField, "expectedversion must be a non-negative integer")
             }

@@ -13,11 +13,6 @@ import Crypto
 public struct Validator: Sendable {
     /// The largest canonical line, in bytes.
     public static let maxLineBytes = 64 * 1024
-    static let allowedAttributes: Set<String> = [
-        "id", "source", "type", "subject", "time", "data", "specversion", "datacontenttype", "evidence",
-        "expectedversion",
-    ]
-    static let requiredAttributes = ["source", "type", "subject", "time", "data"]
 
     public init() {}
 
@@ -31,8 +26,9 @@ public struct Validator: Sendable {
         guard case .object(let event) = value else {
             return PreparedEvent(failure: LedgerError(.invalidField, "an event must be a JSON object"))
         }
+        let attributes = Attributes(event)
         var id: String?
-        if let raw = event["id"] {
+        if let raw = attributes.id {
             guard case .string(let s) = raw, EventID.isValid(s) else {
                 return PreparedEvent(failure: LedgerError(.invalidField, "id must be 1 to 128 characters from '!' to '~'"))
             }
@@ -40,18 +36,18 @@ public struct Validator: Sendable {
         }
         var prepared = PreparedEvent(event: event, id: id)
         do {
-            for key in event.keys where !Self.allowedAttributes.contains(key) {
+            if let key = attributes.firstUnknown {
                 throw LedgerError(.unknownField, "unknown attribute \"\(key)\"")
             }
-            for key in Self.requiredAttributes where event[key] == nil {
+            if let key = attributes.firstMissing {
                 throw LedgerError(.missingField, "missing attribute \"\(key)\"")
             }
-            let envelope = try Envelope.check(event, timeParsed: { prepared.time = $0 })
-            guard case .object(let data) = event["data"]! else {
+            let envelope = try Envelope.check(attributes, timeParsed: { prepared.time = $0 })
+            guard case .object(let data) = attributes.data! else {
                 throw LedgerError(.invalidField, "data must be a JSON object")
             }
             try DataRules.check(data, of: envelope.type)
-            prepared.checked = Self.render(event, envelope: envelope, data: data)
+            prepared.checked = Self.render(attributes, envelope: envelope, data: data)
         } catch let error as LedgerError {
             prepared.failure = error
             prepared.failureFollowsTime = prepared.time != nil
@@ -62,7 +58,7 @@ public struct Validator: Sendable {
     }
 
     /// Everything about a well-formed event that does not depend on the log.
-    private static func render(_ event: JSONObject, envelope: Envelope, data: JSONObject) -> PreparedEvent.Checked {
+    private static func render(_ event: Attributes, envelope: Envelope, data: JSONObject) -> PreparedEvent.Checked {
         var references: [(field: String, subject: Subject)] = []
         if envelope.type != .eventRetracted {
             for field in envelope.type.fields where field.rule.isReference {
