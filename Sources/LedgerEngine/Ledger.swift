@@ -117,8 +117,17 @@ public final class Ledger: Sendable {
     /// The checks that need no head state run before the writer thread (a large batch on every
     /// core, handed to the writer chunk by chunk), so that it only does what depends on the log.
     public func append(_ events: [JSONValue], batch: Bool, recordedBy: String) async throws -> AppendResult {
+        try await append(count: events.count, batch: batch, recordedBy: recordedBy) { .success(events[$0]) }
+    }
+
+    /// `append` for events still to be parsed: `event(i)` gives the event at index i, or the
+    /// `malformed-json` refusal of its text. The parsing then runs with the checks, chunk by
+    /// chunk, and a malformed event anywhere wins over every other refusal.
+    public func append(
+        count: Int, batch: Bool, recordedBy: String, event: @escaping @Sendable (Int) -> Result<JSONValue, LedgerError>
+    ) async throws -> AppendResult {
         guard let committer else { throw LedgerError(.forbidden, "the ledger is open read-only") }
-        let prepared = PreparedEvents.prepare(events, validator: validator)
+        let prepared = PreparedEvents.prepare(count: count, validator: validator, event: event)
         return try await withCheckedThrowingContinuation { continuation in
             committer.submit(PendingAppend(events: prepared, batch: batch, recordedBy: recordedBy, continuation: continuation))
         }
@@ -242,6 +251,7 @@ public final class Ledger: Sendable {
             do {
                 outcome = try validator.validate(event, context: context, head: state)
             } catch let error as LedgerError {
+                if let malformed = request.events.firstMalformed() { throw malformed }
                 throw error.at(request.batch ? index : nil)
             }
             switch outcome {
@@ -266,7 +276,7 @@ public final class Ledger: Sendable {
         let seqKey = Keys.uint64(event.seq)
         try txn.put(tables.events, seqKey, event.line, append: true)
         try txn.put(tables.nodes, TreeNodeKey.make(level: 0, index: event.seq - 1), event.leafHash, append: true)
-        if tables.needsIndex(id: event.id, seq: event.seq) { try txn.put(tables.ids, Array(event.id.utf8), seqKey) }
+        if !event.idIsKeyed && tables.needsIndex(id: event.id, seq: event.seq) { try txn.put(tables.ids, Array(event.id.utf8), seqKey) }
         try txn.put(tables.subjects, event.subjectKey, event.subjectState.encoded())
         for reference in Set(event.references) {
             try txn.put(tables.refs, LedgerTables.refKey(reference, seq: event.seq), [UInt8]())

@@ -25,23 +25,46 @@ final class PreparedEvents: @unchecked Sendable {  // Sendable: `chunks` is guar
         chunks = Array(repeating: nil, count: (count + chunkSize - 1) / chunkSize)
     }
 
-    /// Prepares `events`: at once on the caller's thread when they are few, otherwise on one
-    /// worker task per core, returning before the work is done.
-    static func prepare(_ events: [JSONValue], validator: Validator, chunkSize: Int = defaultChunkSize) -> PreparedEvents {
-        if events.count < 2 * chunkSize || Parallel.cores < 2 {
-            let prepared = PreparedEvents(count: events.count, chunkSize: max(events.count, 1))
-            prepared.chunks = [events.map { validator.prepare($0) }]
-            return prepared
+    /// Prepares `count` events, the one at index i given by `event(i)` (which may parse it, or
+    /// refuse it as `malformed-json`): at once on the caller's thread when they are few,
+    /// otherwise on one worker task per core, returning before the work is done.
+    static func prepare(
+        count: Int, validator: Validator, chunkSize: Int = defaultChunkSize,
+        event: @escaping @Sendable (Int) -> Result<JSONValue, LedgerError>
+    ) -> PreparedEvents {
+        @Sendable func prepared(_ index: Int) -> PreparedEvent {
+            switch event(index) {
+            case .success(let value): validator.prepare(value)
+            case .failure(let malformed): PreparedEvent(malformed: malformed)
+            }
         }
-        let prepared = PreparedEvents(count: events.count, chunkSize: chunkSize)
+        if count < 2 * chunkSize || Parallel.cores < 2 {
+            let events = PreparedEvents(count: count, chunkSize: max(count, 1))
+            events.chunks = [(0..<count).map(prepared)]
+            return events
+        }
+        let events = PreparedEvents(count: count, chunkSize: chunkSize)
         for _ in 0..<Parallel.cores {
             Task(executorPreference: globalConcurrentExecutor) {
-                while let (index, range) = prepared.claim() {
-                    prepared.fill(index, with: events[range].map { validator.prepare($0) })
+                while let (index, range) = events.claim() {
+                    events.fill(index, with: range.map(prepared))
                 }
             }
         }
-        return prepared
+        return events
+    }
+
+    /// The refusal of the first event that is not JSON, once every chunk is prepared: it wins
+    /// over any other refusal in the request (the contract checks JSON before the events).
+    func firstMalformed() -> LedgerError? {
+        for index in chunks.indices {
+            condition.lock()
+            while chunks[index] == nil { condition.wait() }
+            let chunk = chunks[index]!
+            condition.unlock()
+            if let event = chunk.first(where: \.isMalformed) { return event.failure }
+        }
+        return nil
     }
 
     /// The next chunk no worker has taken yet.
@@ -66,8 +89,11 @@ final class PreparedEvents: @unchecked Sendable {  // Sendable: `chunks` is guar
             while chunks[index] == nil { condition.wait() }
             let chunk = chunks[index]!
             condition.unlock()
-            for position in chunk.indices {
-                try body(index * chunkSize + position, chunk[position])
+            // Through a buffer pointer: an array element passed on would be copied (retained) first.
+            try chunk.withUnsafeBufferPointer { events in
+                for position in events.indices {
+                    try body(index * chunkSize + position, events[position])
+                }
             }
         }
     }

@@ -24,11 +24,11 @@ struct StoreHeadState: HeadState {
     }
 
     /// The keyed id of `seq`, unless a recorder already gave that very string as an id.
-    func assignID(seq: UInt64) throws -> String {
+    func assignID(seq: UInt64) throws -> (id: String, keyed: Bool) {
         guard let assigned = tables.assignedIDs?.id(seq: seq), try txn.get(tables.ids, Array(assigned.utf8)) == nil else {
-            return EventID.random()
+            return (EventID.random(), false)
         }
-        return assigned
+        return (assigned, true)
     }
 
     func hasReferrers(_ subject: Subject) throws -> Bool {

@@ -61,6 +61,12 @@ public final class Transaction {
     public func withValue<K: ContiguousBytes, T>(
         _ db: Database, _ key: K, _ body: (UnsafeRawBufferPointer) throws -> T
     ) throws -> T? {
+        try value(db, key, body)
+    }
+
+    private func value<K: ContiguousBytes, T>(
+        _ db: Database, _ key: K, _ body: (UnsafeRawBufferPointer) throws -> T
+    ) throws -> T? {
         try key.withUnsafeBytes { keyBytes in
             var k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
             var v = MDB_val()
@@ -76,10 +82,32 @@ public final class Transaction {
         try withValue(db, key) { Array($0) }
     }
 
+    // The byte-array forms, the ones the writer calls for every event: the generic ones, called
+    // from another module, run unspecialised (a runtime metadata lookup per call).
+
+    /// `withValue` for a byte-array key.
+    public func withValue<T>(_ db: Database, _ key: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T? {
+        try value(db, key, body)
+    }
+
+    /// `get` for a byte-array key.
+    public func get(_ db: Database, _ key: [UInt8]) throws -> [UInt8]? {
+        try value(db, key) { Array($0) }
+    }
+
+    /// `put` for a byte-array key and value.
+    public func put(_ db: Database, _ key: [UInt8], _ value: [UInt8], append: Bool = false) throws {
+        try store(db, key, value, append: append)
+    }
+
     /// Stores `value` under `key`, replacing any earlier value.
     ///
     /// The corresponding C function is `mdb_put`.
     public func put<K: ContiguousBytes, V: ContiguousBytes>(_ db: Database, _ key: K, _ value: V, append: Bool = false) throws {
+        try store(db, key, value, append: append)
+    }
+
+    private func store<K: ContiguousBytes, V: ContiguousBytes>(_ db: Database, _ key: K, _ value: V, append: Bool) throws {
         try key.withUnsafeBytes { keyBytes in
             try value.withUnsafeBytes { valueBytes in
                 var k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))

@@ -73,6 +73,40 @@ struct SocketAPITests {
         #expect(daemon.stop() == 0)
     }
 
+    @Test("a large NDJSON body is parsed with the checks, chunk by chunk, and keeps the contract's order of refusals")
+    func largeNDJSONBodies() throws {
+        let daemon = try Daemon()
+        let count = 1_200  // several chunks of parsed and checked lines
+        func post(_ lines: [String]) throws -> (status: Int, body: String) {
+            let path = daemon.directory + "/body.ndjson"
+            try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            return try daemon.curl(["-H", "content-type: application/x-ndjson", "--data-binary", "@" + path, "http://l/v1/events"])
+        }
+        var lines = (0..<count).map { actorEvent("n\($0)") }
+        lines[3] = lines[3].replacingOccurrences(of: "actor.registered", with: "actor.renamed")  // unknown-type
+        lines[1_100] = "{oops"
+        // A line that is not JSON wins, wherever it is, over a refused event before it.
+        var r = try post(lines)
+        #expect(r.status == 400)
+        #expect(try json(r.body)["code"] == "malformed-json")
+        #expect(try json(r.body)["index"] == 1_100)
+        lines[1_100] = actorEvent("n1100")
+        r = try post(lines)
+        #expect(r.status == 422)
+        #expect(try json(r.body)["code"] == "unknown-type")
+        #expect(try json(r.body)["index"] == 3)
+        #expect(try json(daemon.curl(["http://l/v1/health"]).body)["seq"] == 0)
+        lines[3] = actorEvent("n3")
+        r = try post(lines)
+        #expect(r.status == 201)
+        let answer = try json(r.body)
+        #expect(answer["size"] == .int(count))
+        #expect(answer["events"]?.arrayValue?.map { $0["seq"] } == (1...count).map { .int($0) })
+        let stored = try daemon.curl(["http://l/v1/events?after=1099&limit=1"])
+        #expect(try json(stored.body)["subject"] == "actor/n1099")
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func storedLinesAreCanonicalCloudEvents() throws {
         let daemon = try Daemon()
         let body = "{\"source\":\"actor/a\",\"type\":\"actor.registered\",\"subject\":\"actor/a\",\"time\":\"2024-01-24T10:00:00.75+01:00\",\"data\":{\"kind\":\"regional\",\"name\":\"Été\"},\"evidence\":[\"https://example.org\"]}"

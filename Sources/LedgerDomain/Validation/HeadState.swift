@@ -22,12 +22,13 @@ public protocol HeadState {
     func storedEvent(id: String) throws -> StoredEvent?
     /// Whether some live event on another subject refers to `subject` in its data.
     func hasReferrers(_ subject: Subject) throws -> Bool
-    /// The id for an event stored at `seq` without one of its own (a lower-case UUID v4).
-    func assignID(seq: UInt64) throws -> String
+    /// The id for an event stored at `seq` without one of its own (a lower-case UUID v4), and
+    /// whether it is the keyed id of `seq` (`AssignedIDs`), which the store finds without an index.
+    func assignID(seq: UInt64) throws -> (id: String, keyed: Bool)
 }
 
 extension HeadState {
-    public func assignID(seq: UInt64) throws -> String { EventID.random() }
+    public func assignID(seq: UInt64) throws -> (id: String, keyed: Bool) { (EventID.random(), false) }
 }
 
 /// The facts the daemon adds to an event it stores.
@@ -70,6 +71,8 @@ public struct AcceptedEvent: Sendable {
     public var retracted: (seq: UInt64, references: [Subject])?
     /// The binary projection record (`ViewRecord`) and its fold-order key; nil for a retraction.
     public var projection: (key: [UInt8], value: [UInt8])?
+    /// Whether `id` is the keyed id the daemon assigned to `seq` (it then needs no `ids` entry).
+    public var idIsKeyed = false
 }
 
 /// What validation decided about one event.

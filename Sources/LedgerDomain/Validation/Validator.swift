@@ -122,7 +122,7 @@ public struct Validator: Sendable {
         let retracted = try StateRules.check(envelope, data: checked.data, state: newState, head: head)
 
         let streamVersion = version + 1
-        let eventID = try prepared.id ?? head.assignID(seq: context.seq)
+        let (eventID, idIsKeyed) = try prepared.id.map { ($0, false) } ?? head.assignID(seq: context.seq)
         let line = CanonicalLine.assemble(
             checked.line, id: eventID, recorded: context.recorded, recordedBy: context.recordedByJSON, seq: context.seq,
             streamVersion: streamVersion)
@@ -137,9 +137,11 @@ public struct Validator: Sendable {
         return .accepted(
             AcceptedEvent(
                 id: eventID, subject: envelope.subject, subjectKey: checked.subjectKey, seq: context.seq,
-                streamVersion: streamVersion, line: line, leafHash: CanonicalLine.leafHash(line, parts: checked.line), subjectState: newState,
+                streamVersion: streamVersion, line: line, leafHash: CanonicalLine.leafHash(line, parts: checked.line),
+                subjectState: newState,
                 references: checked.references.map(\.subject), retracted: retracted,
-                projection: checked.viewRecord.map { (ViewRecord.key(time: envelope.time, seq: context.seq), $0) }))
+                projection: checked.viewRecord.map { (ViewRecord.key(time: envelope.time, seq: context.seq), $0) },
+                idIsKeyed: idIsKeyed))
     }
 
     /// `SHA-256(0x00 || line)`, the RFC 6962 leaf hash.
@@ -185,7 +187,7 @@ public struct PreparedEvent: Sendable {
     /// The event's time, once it parsed.
     var time: Timestamp?
     /// The first failing rule, if any.
-    var failure: LedgerError?
+    public internal(set) var failure: LedgerError?
     /// Whether `failure` comes after the 24-hour bound on `time` in the order of precedence.
     var failureFollowsTime = false
     var checked: Checked?
@@ -198,4 +200,13 @@ public struct PreparedEvent: Sendable {
     init(failure: LedgerError) {
         self.failure = failure
     }
+
+    /// An event that is not JSON at all (a bad NDJSON line), refused with `malformed`.
+    public init(malformed: LedgerError) {
+        self.failure = malformed
+        self.isMalformed = true
+    }
+
+    /// Whether the event is not JSON: that refusal comes before every check of any event.
+    public internal(set) var isMalformed = false
 }

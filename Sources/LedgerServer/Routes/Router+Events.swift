@@ -20,6 +20,19 @@ extension Router {
         if request.bodyTooLarge {
             throw LedgerError(.tooLarge, "the body is larger than \(configuration.maxBodyBytes) bytes")
         }
+        if media == "application/x-ndjson", grant.sources == nil {
+            // Lines within the limit from a recorder that may append for any source: they are
+            // parsed together with the checks, chunk by chunk, while the writer stores the
+            // chunks before them. A line that is not JSON still wins over every other refusal.
+            let lines = EventBody.lines(of: request.body)
+            if !lines.isEmpty, lines.count <= configuration.maxBatchEvents {
+                let body = request.body
+                let result = try await ledger.append(count: lines.count, batch: true, recordedBy: request.peer.userName) {
+                    EventBody.parse(line: lines[$0], number: $0, of: body)
+                }
+                return appended(result)
+            }
+        }
         let (events, batch) = try await EventBody.parse(request.body, mediaType: media)
         if events.isEmpty { throw LedgerError(.invalidField, "the batch is empty") }
         if events.count > configuration.maxBatchEvents {
@@ -35,8 +48,12 @@ extension Router {
                 }
             }
         }
-        let result = try await ledger.append(events, batch: batch, recordedBy: request.peer.userName)
-        metrics.observeAppend(events: events.count, stored: result.entries.filter { !$0.duplicate }.count)
+        return appended(try await ledger.append(events, batch: batch, recordedBy: request.peer.userName))
+    }
+
+    /// 201 with new events, 200 for repeats only.
+    private func appended(_ result: AppendResult) -> Response {
+        metrics.observeAppend(events: result.entries.count, stored: result.entries.filter { !$0.duplicate }.count)
         return Response(
             status: result.onlyDuplicates ? .ok : .created, contentType: "application/json",
             body: .bytes(Self.appendAnswer(result)))
@@ -152,19 +169,9 @@ enum EventBody {
     static func parse(_ body: ByteBuffer, mediaType: String) async throws -> (events: [JSONValue], batch: Bool) {
         if mediaType == "application/x-ndjson" {
             // The lines parse on every core; the first line that is not JSON is the one named.
-            let parsed = await Parallel.map(lines(of: body)) { range in
-                Result { try body.withUnsafeReadableBytes { try JSONParser.parse(UnsafeRawBufferPointer(rebasing: $0[range])) } }
-            }
-            var events: [JSONValue] = []
-            events.reserveCapacity(parsed.count)
-            for result in parsed {
-                switch result {
-                case .success(let event): events.append(event)
-                case .failure(let error):
-                    throw LedgerError(.malformedJSON, "line \(events.count + 1) is not JSON: \(error)", index: events.count)
-                }
-            }
-            return (events, true)
+            let lines = lines(of: body)
+            let parsed = await Parallel.map(Array(lines.indices)) { parse(line: lines[$0], number: $0, of: body) }
+            return (try parsed.map { try $0.get() }, true)
         }
         let value: JSONValue
         do {
@@ -180,6 +187,15 @@ enum EventBody {
         case (.object, _): return ([value], false)
         case (.array(let items), _): return (items, true)
         default: throw LedgerError(.malformedJSON, "the body must be an event object or an array of events")
+        }
+    }
+
+    /// The non-blank line at `range`, the `number`th (from 0), or its `malformed-json` refusal.
+    static func parse(line range: Range<Int>, number: Int, of body: ByteBuffer) -> Result<JSONValue, LedgerError> {
+        do {
+            return .success(try body.withUnsafeReadableBytes { try JSONParser.parse(UnsafeRawBufferPointer(rebasing: $0[range])) })
+        } catch {
+            return .failure(LedgerError(.malformedJSON, "line \(number + 1) is not JSON: \(error)", index: number))
         }
     }
 
