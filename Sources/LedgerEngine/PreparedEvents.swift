@@ -54,6 +54,16 @@ final class PreparedEvents: @unchecked Sendable {  // Sendable: `chunks` is guar
         return events
     }
 
+    /// Frees the prepared events on the shared pool, at low priority, once the request is
+    /// answered: a large batch's JSON trees took milliseconds to free on the answering path.
+    func discard() {
+        condition.lock()
+        let retired = chunks
+        chunks = []
+        condition.unlock()
+        Task.detached(priority: .background) { withExtendedLifetime(retired) {} }
+    }
+
     /// The refusal of the first event that is not JSON, once every chunk is prepared: it wins
     /// over any other refusal in the request (the contract checks JSON before the events).
     func firstMalformed() -> LedgerError? {

@@ -53,7 +53,7 @@ extension Router {
 
     /// 201 with new events, 200 for repeats only.
     private func appended(_ result: AppendResult) -> Response {
-        metrics.observeAppend(events: result.entries.count, stored: result.entries.filter { !$0.duplicate }.count)
+        metrics.observeAppend(events: result.entries.count, stored: result.entries.count { !$0.duplicate })
         return Response(
             status: result.onlyDuplicates ? .ok : .created, contentType: "application/json",
             body: .bytes(Self.appendAnswer(result)))
