@@ -1,6 +1,6 @@
 import Foundation
 import LedgerDomain
-import LedgerEngine
+@testable import LedgerEngine
 import LedgerStore
 import Testing
 
@@ -100,6 +100,21 @@ struct LedgerStoreTests {
                 #expect(Validator.leafHash(line) == stored.entries[i].leafHash)
             }
         }
+    }
+
+    @Test("the writer prepares the chunks no worker has taken, so it needs no free thread in the pool")
+    func chunksNoWorkerTookArePreparedByTheWriter() throws {
+        let count = 1_000
+        let events = PreparedEvents.prepare(count: count, validator: Validator(), chunkSize: 64, workers: 0) { index in
+            index == 900 ? .failure(LedgerError(.malformedJSON, "line 901 is not JSON", index: 900)) : .success(actor("w\(index)"))
+        }
+        var seen: [Int] = []
+        events.forEach { index, event in
+            seen.append(index)
+            #expect(event.isMalformed == (index == 900))
+        }
+        #expect(seen == Array(0..<count))
+        #expect(events.firstMalformed()?.index == 900)
     }
 
     @Test func concurrentAppendsShareCommitsWithoutGaps() async throws {
