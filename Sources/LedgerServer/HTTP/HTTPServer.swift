@@ -10,6 +10,10 @@ import Synchronization
 /// Answers HTTP/1.1 on a Unix domain socket. On graceful shutdown it stops accepting, lets
 /// each connection finish the request it is on (idle ones close at once, followers end),
 /// then removes the socket file.
+///
+/// Each connection is a plain NIO channel handler (`HTTPConnection`): a complete request starts
+/// a task on the connection's event loop that runs the router and writes the answer. An async
+/// channel per connection cost about as much again per request in its stream plumbing.
 public final class HTTPServer: Service, Sendable {
     let socketPath: String
     let maxBodyBytes: Int
@@ -18,6 +22,10 @@ public final class HTTPServer: Service, Sendable {
     let onReady: @Sendable () -> Void
     let onShutdown: @Sendable () -> Void
     private let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
+    /// Streamed answers in progress (followers), ended at shutdown.
+    private let streams = Mutex<[UInt64: Task<Void, any Error>]>([:])
+    private let streamCounter = Atomic<UInt64>(0)
+    private let quiescing = Atomic<Bool>(false)
 
     public init(socketPath: String, maxBodyBytes: Int, router: Router, logger: Logger,
         onReady: @escaping @Sendable () -> Void = {}, onShutdown: @escaping @Sendable () -> Void = {}
@@ -30,131 +38,168 @@ public final class HTTPServer: Service, Sendable {
         self.onReady = onReady
     }
 
-    typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
-
     public func run() async throws {
         try SocketFile.prepare(socketPath)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 512)
-            .bind(unixDomainSocketPath: socketPath, cleanupExistingSocketFile: false) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    return try Connection(wrappingChannelSynchronously: channel)
-                }
-            }
+            .childChannelInitializer { channel in self.initialize(channel) }
+            .bind(unixDomainSocketPath: socketPath, cleanupExistingSocketFile: false).get()
         chmod(socketPath, 0o660)
         defer { unlink(socketPath) }
         logger.info("listening", metadata: ["socket": "\(socketPath)"])
         onReady()
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                try await server.executeThenClose { inbound in
-                    for try await connection in inbound {
-                        // The connection's task runs on its channel's event loop, so a request
-                        // crosses no thread between the socket and the router and back.
-                        group.addTask(executorPreference: EventLoopTaskExecutor(connection.channel.eventLoop)) {
-                            await self.serve(connection)
-                        }
-                    }
-                }
-            }
+        await withGracefulShutdownHandler {
+            try? await server.closeFuture.get()
         } onGracefulShutdown: {
             self.logger.info("shutting down: no new connections; finishing requests in flight")
             self.onShutdown()
-            server.channel.close(promise: nil)
-            let open = self.connections.withLock { Array($0.values) }
-            for channel in open {
-                channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
-            }
+            self.quiescing.store(true, ordering: .sequentiallyConsistent)
+            server.close(promise: nil)
+            self.quiesceConnections()
+        }
+        // Every connection ends once its request in flight is answered.
+        while let channel = connections.withLock({ $0.values.first }) {
+            try? await channel.closeFuture.get()
+            _ = connections.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
         }
         logger.info("stopped")
     }
 
-    private func serve(_ connection: Connection) async {
-        let channel = connection.channel
-        let key = ObjectIdentifier(channel)
-        connections.withLock { $0[key] = channel }
-        defer { _ = connections.withLock { $0.removeValue(forKey: key) } }
-        do {
-            let peer = try await Self.peer(of: channel)
-            try await connection.executeThenClose { inbound, outbound in
-                var head: HTTPRequestHead?
-                var body = channel.allocator.buffer(capacity: 0)
-                var tooLarge = false
-                for try await part in inbound {
-                    switch part {
-                    case .head(let h):
-                        head = h
-                        body.clear()
-                        tooLarge = (h.headers.first(name: "content-length").flatMap(Int.init) ?? 0) > maxBodyBytes
-                    case .body(var chunk):
-                        if tooLarge || body.readableBytes + chunk.readableBytes > maxBodyBytes {
-                            tooLarge = true
-                            body.clear()
-                        } else {
-                            body.writeBuffer(&chunk)
-                        }
-                    case .end:
-                        guard let h = head else { continue }
-                        let (path, query) = Request.split(uri: h.uri)
-                        let request = Request(
-                            method: h.method, path: path, query: query, headers: h.headers, body: body,
-                            bodyTooLarge: tooLarge, peer: peer)
-                        let response = await router.handle(request)
-                        try await write(response, for: h, to: outbound, channel: channel)
-                        head = nil
-                        body = channel.allocator.buffer(capacity: 0)
-                        if !h.isKeepAlive { return }
-                    }
-                }
+    private func initialize(_ channel: any Channel) -> EventLoopFuture<Void> {
+        let peer: EventLoopFuture<Peer>
+        if let provider = channel as? SocketOptionProvider {
+            peer = provider.unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
+                .map { (credentials: PeerCredentials) in Peer(pid: credentials.pid, uid: credentials.uid, gid: credentials.gid) }
+        } else {
+            peer = channel.eventLoop.makeSucceededFuture(Peer(pid: 0, uid: UInt32.max, gid: UInt32.max))
+        }
+        return peer.flatMapThrowing { peer in
+            try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+            try channel.pipeline.syncOperations.addHandler(HTTPConnection(server: self, peer: peer, eventLoop: channel.eventLoop))
+            let key = ObjectIdentifier(channel)
+            self.connections.withLock { $0[key] = channel }
+            channel.closeFuture.whenComplete { _ in _ = self.connections.withLock { $0.removeValue(forKey: key) } }
+            // A connection accepted while shutting down is quiesced at once.
+            if self.quiescing.load(ordering: .sequentiallyConsistent) {
+                channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
             }
-        } catch {
-            logger.debug("connection ended: \(error)")
         }
     }
 
-    private func write(
-        _ response: Response, for head: HTTPRequestHead, to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>,
-        channel: any Channel
-    ) async throws {
+    private func quiesceConnections() {
+        for channel in connections.withLock({ Array($0.values) }) {
+            channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        }
+        for task in streams.withLock({ Array($0.values) }) { task.cancel() }
+    }
+
+    /// Runs `produce` as a streamed answer's task, ended by shutdown or when the client goes away.
+    func stream(_ produce: @escaping @Sendable () async throws -> Void, executor: EventLoopTaskExecutor, channel: any Channel)
+        async throws
+    {
+        let id = streamCounter.wrappingAdd(1, ordering: .relaxed).newValue
+        let task = Task(executorPreference: executor) { try await produce() }
+        streams.withLock { $0[id] = task }
+        defer { _ = streams.withLock { $0.removeValue(forKey: id) } }
+        if quiescing.load(ordering: .sequentiallyConsistent) { task.cancel() }
+        channel.closeFuture.whenComplete { _ in task.cancel() }
+        try await withTaskCancellationHandler {
+            try await task.value
+        } onCancel: {
+            task.cancel()
+        }
+    }
+}
+
+/// One connection: collects each request (the pipeline handler before it passes one at a time)
+/// and answers it from a task on the connection's event loop.
+final class HTTPConnection: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let server: HTTPServer
+    private let peer: Peer
+    private let executor: EventLoopTaskExecutor
+    private var head: HTTPRequestHead?
+    private var body = ByteBuffer()
+    private var tooLarge = false
+
+    init(server: HTTPServer, peer: Peer, eventLoop: any EventLoop) {
+        self.server = server
+        self.peer = peer
+        self.executor = EventLoopTaskExecutor(eventLoop)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let h):
+            head = h
+            let length = h.headers.first(name: "content-length").flatMap(Int.init) ?? 0
+            tooLarge = length > server.maxBodyBytes
+            body = context.channel.allocator.buffer(capacity: tooLarge ? 0 : length)
+        case .body(var chunk):
+            if tooLarge || body.readableBytes + chunk.readableBytes > server.maxBodyBytes {
+                tooLarge = true
+                body.clear()
+            } else {
+                body.writeBuffer(&chunk)
+            }
+        case .end:
+            guard let h = head else { return }
+            head = nil
+            let (path, query) = Request.split(uri: h.uri)
+            let request = Request(
+                method: h.method, path: path, query: query, headers: h.headers, body: body, bodyTooLarge: tooLarge,
+                peer: peer)
+            body = ByteBuffer()
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let router = server.router
+            Task(executorPreference: executor) {
+                let response = await router.handle(request)
+                // The task runs on the connection's event loop, so the context may be used here.
+                let (connection, context) = bound.value
+                await connection.write(response, for: h, context: context)
+            }
+        }
+    }
+
+    private func write(_ response: Response, for head: HTTPRequestHead, context: ChannelHandlerContext) async {
         var headers = response.headers
         if !head.isKeepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
+        let channel = context.channel
         switch response.body {
         case .bytes(let bytes):
             headers.replaceOrAdd(name: "content-length", value: String(bytes.count))
-            // One write for the whole answer: each write is a hop to the event loop.
-            var parts: [HTTPServerResponsePart] = [
-                .head(HTTPResponseHead(version: head.version, status: response.status, headers: headers))
-            ]
-            if head.method != .HEAD, !bytes.isEmpty { parts.append(.body(.byteBuffer(channel.allocator.buffer(bytes: bytes)))) }
-            parts.append(.end(nil))
-            try await outbound.write(contentsOf: parts)
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers))), promise: nil)
+            if head.method != .HEAD, !bytes.isEmpty {
+                context.write(wrapOutboundOut(.body(.byteBuffer(channel.allocator.buffer(bytes: bytes)))), promise: nil)
+            }
         case .stream(let produce):
             headers.replaceOrAdd(name: "transfer-encoding", value: "chunked")
-            try await outbound.write(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers)))
+            context.writeAndFlush(
+                wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers))),
+                promise: nil)
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let loop = context.eventLoop
             let writer = BodyWriter { bytes in
-                try await outbound.write(.body(.byteBuffer(channel.allocator.buffer(bytes: bytes))))
+                // Each chunk waits for its write: a slow reader holds the producer back.
+                try await loop.flatSubmit {
+                    let (connection, context) = bound.value
+                    return context.writeAndFlush(connection.wrapOutboundOut(.body(.byteBuffer(channel.allocator.buffer(bytes: bytes)))))
+                }.get()
             }
-            // The producer stops when the client goes away (the channel closes) or this task is cancelled.
-            let producer = Task { try await produce(writer) }
-            channel.closeFuture.whenComplete { _ in producer.cancel() }
-            try await withTaskCancellationHandler {
-                try await producer.value
-            } onCancel: {
-                producer.cancel()
-            }
-            try await outbound.write(.end(nil))
+            // The producer stops when the client goes away (the channel closes) or at shutdown.
+            try? await server.stream({ try await produce(writer) }, executor: executor, channel: channel)
+        }
+        let keepAlive = head.isKeepAlive
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+            if !keepAlive { channel.close(promise: nil) }
         }
     }
 
-    static func peer(of channel: any Channel) async throws -> Peer {
-        guard let provider = channel as? SocketOptionProvider else {
-            return Peer(pid: 0, uid: UInt32.max, gid: UInt32.max)
-        }
-        let credentials: PeerCredentials = try await provider.unsafeGetSocketOption(
-            level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED)
-        ).get()
-        return Peer(pid: credentials.pid, uid: credentials.uid, gid: credentials.gid)
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        server.logger.debug("connection ended: \(error)")
+        context.close(promise: nil)
     }
 }
 
