@@ -14,6 +14,7 @@ public final class UnixConnection {
     private var fd: Int32
     private var buffer: [UInt8] = []
     private var start = 0
+    private var chunk = [UInt8](repeating: 0, count: 65536)
 
     /// Connects to `socketPath`.
     public init(socketPath: String) throws {
@@ -99,32 +100,30 @@ public final class UnixConnection {
             defer { buffer.removeAll(keepingCapacity: true); start = 0 }
             return Array(buffer[start...])
         }
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ClientError("read from the daemon failed: \(String(cString: strerror(errno)))")
-            }
-            if n == 0 { return nil }
-            return Array(chunk[0..<n])
-        }
+        let n = try readSocket()
+        return n == 0 ? nil : Array(chunk[0..<n])
     }
 
     private func ensure(_ count: Int) throws {
         while buffer.count - start < count {
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ClientError("read from the daemon failed: \(String(cString: strerror(errno)))")
-            }
+            let n = try readSocket()
             if n == 0 { throw ClientError("the daemon closed the connection") }
             if start > 0 {
                 buffer.removeFirst(start)
                 start = 0
             }
             buffer += chunk[0..<n]
+        }
+    }
+
+    /// Reads what the socket has into `chunk` (kept between reads: a fresh 64 KiB array per read
+    /// cost more than a small answer's whole exchange); the byte count, 0 at the end.
+    private func readSocket() throws -> Int {
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            throw ClientError("read from the daemon failed: \(String(cString: strerror(errno)))")
         }
     }
 

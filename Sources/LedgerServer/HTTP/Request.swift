@@ -16,13 +16,14 @@ public struct Request: Sendable {
     /// The media type without parameters, lower-cased.
     public var mediaType: String? {
         guard let value = headers.first(name: "content-type") else { return nil }
+        if value == "application/json" || value == "application/x-ndjson" { return value }  // as sent, most of the time
         let type = value.split(separator: ";", maxSplits: 1).first.map(String.init) ?? value
         return type.trimmingCharacters(in: .whitespaces).lowercased()
     }
 
     /// Splits `uri` into its path and its decoded query parameters (the last of a repeated name wins).
     static func split(uri: String) -> (path: String, query: [String: String]) {
-        guard let mark = uri.firstIndex(of: "?") else { return (uri, [:]) }
+        guard let mark = uri.utf8.firstIndex(of: UInt8(ascii: "?")) else { return (uri, [:]) }
         var query: [String: String] = [:]
         for pair in uri[uri.index(after: mark)...].split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
