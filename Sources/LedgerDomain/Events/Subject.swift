@@ -6,9 +6,12 @@ public enum SubjectKind: String, Sendable, CaseIterable, Comparable {
 
     /// The kind whose name is exactly `name`.
     init?(_ name: Substring.UTF8View) {
-        guard let kind = Self.allCases.first(where: { $0.rawValue.utf8.elementsEqual(name) }) else { return nil }
+        guard let kind = Self.named.first(where: { $0.name.elementsEqual(name) })?.kind else { return nil }
         self = kind
     }
+
+    /// Every kind with its name's bytes, built once (`allCases` builds a new array per use).
+    private static let named = allCases.map { (name: Array($0.rawValue.utf8), kind: $0) }
 }
 
 /// A subject `KIND/SLUG`.
