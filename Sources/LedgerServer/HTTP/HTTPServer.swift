@@ -48,19 +48,25 @@ public final class HTTPServer: Service, Sendable {
         defer { unlink(socketPath) }
         logger.info("listening", metadata: ["socket": "\(socketPath)"])
         onReady()
-        await withGracefulShutdownHandler {
-            try? await server.closeFuture.get()
-        } onGracefulShutdown: {
-            self.logger.info("shutting down: no new connections; finishing requests in flight")
-            self.onShutdown()
-            self.quiescing.store(true, ordering: .sequentiallyConsistent)
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                try? await server.closeFuture.get()
+            } onGracefulShutdown: {
+                self.logger.info("shutting down: no new connections; finishing requests in flight")
+                self.onShutdown()
+                self.quiescing.store(true, ordering: .sequentiallyConsistent)
+                server.close(promise: nil)
+                self.quiesceConnections()
+            }
+            // Every connection ends once its request in flight is answered.
+            while let channel = connections.withLock({ $0.values.first }) {
+                try? await channel.closeFuture.get()
+                _ = connections.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+            }
+        } onCancel: {
+            // Cancelled rather than shut down gracefully (another service failed): close everything now.
             server.close(promise: nil)
-            self.quiesceConnections()
-        }
-        // Every connection ends once its request in flight is answered.
-        while let channel = connections.withLock({ $0.values.first }) {
-            try? await channel.closeFuture.get()
-            _ = connections.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+            for channel in self.connections.withLock({ Array($0.values) }) { channel.close(promise: nil) }
         }
         logger.info("stopped")
     }
