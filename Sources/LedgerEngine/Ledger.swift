@@ -128,7 +128,7 @@ public final class Ledger: Sendable {
     ) async throws -> AppendResult {
         guard let committer else { throw LedgerError(.forbidden, "the ledger is open read-only") }
         let prepared = PreparedEvents.prepare(count: count, validator: validator, event: event)
-        defer { if count >= 2 * PreparedEvents.defaultChunkSize { prepared.discard() } }
+        defer { prepared.discard() }
         return try await withCheckedThrowingContinuation { continuation in
             committer.submit(PendingAppend(events: prepared, batch: batch, recordedBy: recordedBy, continuation: continuation))
         }

@@ -59,9 +59,11 @@ final class PreparedEvents: @unchecked Sendable {  // Sendable: `chunks` is guar
         return events
     }
 
-    /// Frees the prepared events on the shared pool, at low priority, once the request is
-    /// answered: a large batch's JSON trees took milliseconds to free on the answering path.
+    /// Frees the prepared events of a batch prepared in chunks on the shared pool, at low
+    /// priority, once the request is answered: a large batch's JSON trees took milliseconds to
+    /// free on the answering path. A small request's events are simply released with it.
     func discard() {
+        guard chunkCount > 1 else { return }
         condition.lock()
         let retired = chunks
         chunks = []

@@ -52,7 +52,7 @@ public final class Environment: @unchecked Sendable {  // Sendable: MDB_env is t
                 for name in legacy {
                     do {
                         opened[name] = try txn.openDatabase(name, create: false)
-                    } catch let error as LMDBError where error.code == MDB_NOTFOUND {
+                    } catch let error as LMDBError where error.isNotFound {
                         continue
                     }
                 }

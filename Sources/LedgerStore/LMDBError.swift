@@ -14,10 +14,10 @@ public struct LMDBError: Error, Equatable, CustomStringConvertible {
 
     public var description: String { "\(function): \(String(cString: mdb_strerror(code)))" }
 
-    /// The map is full: the environment must grow before the write can succeed.
     /// `MDB_NOTFOUND`: no such key or (when opening) no such database.
     public var isNotFound: Bool { code == MDB_NOTFOUND }
 
+    /// The map is full: the environment must grow before the write can succeed.
     public var isMapFull: Bool { code == MDB_MAP_FULL }
 }
 

@@ -102,7 +102,9 @@ struct LedgerStoreTests {
         }
     }
 
-    @Test("the writer prepares the chunks no worker has taken, so it needs no free thread in the pool")
+    @Test(
+        "the writer prepares the chunks no worker has taken, so it needs no free thread in the pool",
+        .timeLimit(.minutes(1)))  // without that, it would wait forever for a worker
     func chunksNoWorkerTookArePreparedByTheWriter() throws {
         let count = 1_000
         let events = PreparedEvents.prepare(count: count, validator: Validator(), chunkSize: 64, workers: 0) { index in
