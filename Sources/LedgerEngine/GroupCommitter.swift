@@ -19,10 +19,8 @@ final class GroupCommitter: @unchecked Sendable {  // Sendable: `queue` is guard
     private let condition = NSCondition()
     private var queue: [PendingAppend] = []
     private var stopping = false
-    /// A group is being applied (by the writer thread or inline on a caller's thread).
+    /// A group is being applied (by the writer thread or on a caller's thread).
     private var applying = false
-    /// Requests in the last group applied: 1 while appends come one at a time.
-    private var lastGroupSize = 0
     private var thread: Thread?
     private let apply: ([PendingAppend]) -> Void
 
@@ -38,19 +36,20 @@ final class GroupCommitter: @unchecked Sendable {  // Sendable: `queue` is guard
         thread.start()
     }
 
-    func submit(_ request: PendingAppend) {
+    /// Queues `request` for the writer thread. With `mayApplyHere` (its client is the only one
+    /// connected), a small request is instead committed on the caller's thread when nothing is
+    /// queued or being applied: handing it to the writer thread and the answer back costs two
+    /// thread wake-ups, a tenth of a lone client's round trip. Only a lone client may do this:
+    /// while a commit holds an event loop, the other connections on that loop cannot be read, so
+    /// their requests would neither join the commit nor be seen waiting for the next one.
+    func submit(_ request: PendingAppend, mayApplyHere: Bool = false) {
         condition.lock()
         if stopping {
             condition.unlock()
             request.continuation.resume(throwing: LedgerError(.internalError, "the ledger is shutting down"))
             return
         }
-        // While appends come one at a time (the last group held one request and nothing else
-        // waits), the caller commits its small request itself: handing it to the writer thread
-        // and the answer back costs two thread wake-ups, a third of a lone append's latency.
-        // Under concurrent load groups hold many requests and everything goes to the writer,
-        // so a caller's event loop is not held for a commit while other requests pile up.
-        if !applying && queue.isEmpty && lastGroupSize == 1 && request.events.count <= GroupCommitter.inlineLimit {
+        if mayApplyHere && !applying && queue.isEmpty && request.events.count <= GroupCommitter.inlineLimit {
             applying = true
             condition.unlock()
             apply([request])
@@ -90,7 +89,6 @@ final class GroupCommitter: @unchecked Sendable {  // Sendable: `queue` is guard
             let group = queue
             queue.removeAll(keepingCapacity: true)
             applying = true
-            lastGroupSize = group.count
             condition.unlock()
             apply(group)
             condition.lock()

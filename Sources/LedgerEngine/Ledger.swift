@@ -116,21 +116,30 @@ public final class Ledger: Sendable {
     /// `batch` says whether the request was an array or NDJSON (its errors then carry an index).
     /// The checks that need no head state run before the writer thread (a large batch on every
     /// core, handed to the writer chunk by chunk), so that it only does what depends on the log.
-    public func append(_ events: [JSONValue], batch: Bool, recordedBy: String) async throws -> AppendResult {
-        try await append(count: events.count, batch: batch, recordedBy: recordedBy) { .success(events[$0]) }
+    /// `soleClient` says that no other client is connected: a small request is then committed on
+    /// the caller's thread when the writer is idle (see `GroupCommitter.submit`).
+    public func append(_ events: [JSONValue], batch: Bool, recordedBy: String, soleClient: Bool = false) async throws
+        -> AppendResult
+    {
+        try await append(count: events.count, batch: batch, recordedBy: recordedBy, soleClient: soleClient) {
+            .success(events[$0])
+        }
     }
 
     /// `append` for events still to be parsed: `event(i)` gives the event at index i, or the
     /// `malformed-json` refusal of its text. The parsing then runs with the checks, chunk by
     /// chunk, and a malformed event anywhere wins over every other refusal.
     public func append(
-        count: Int, batch: Bool, recordedBy: String, event: @escaping @Sendable (Int) -> Result<JSONValue, LedgerError>
+        count: Int, batch: Bool, recordedBy: String, soleClient: Bool = false,
+        event: @escaping @Sendable (Int) -> Result<JSONValue, LedgerError>
     ) async throws -> AppendResult {
         guard let committer else { throw LedgerError(.forbidden, "the ledger is open read-only") }
         let prepared = PreparedEvents.prepare(count: count, validator: validator, event: event)
         defer { prepared.discard() }
         return try await withCheckedThrowingContinuation { continuation in
-            committer.submit(PendingAppend(events: prepared, batch: batch, recordedBy: recordedBy, continuation: continuation))
+            committer.submit(
+                PendingAppend(events: prepared, batch: batch, recordedBy: recordedBy, continuation: continuation),
+                mayApplyHere: soleClient)
         }
     }
 

@@ -119,19 +119,44 @@ struct LedgerStoreTests {
         #expect(events.firstMalformed()?.index == 900)
     }
 
-    @Test func concurrentAppendsShareCommitsWithoutGaps() async throws {
+    /// With `soleClient`, each single append may be committed on its caller's thread while the
+    /// writer thread commits the others (callers that all claim to be alone, which the server
+    /// never does, are the hardest case for that hand-over).
+    @Test(
+        "concurrent appends share commits without gaps, whether or not a caller may commit on its own thread",
+        .timeLimit(.minutes(1)), arguments: [false, true])
+    func concurrentAppendsShareCommitsWithoutGaps(soleClient: Bool) async throws {
         try await withTemporaryDirectory { dir in
             let ledger = try Ledger(options: LedgerOptions(directory: dir))
             defer { ledger.close() }
-            let seqs = try await withThrowingTaskGroup(of: UInt64.self) { group in
+            let batchSize = 600
+            let (singles, batches) = try await withThrowingTaskGroup(of: [UInt64].self) { group in
                 for i in 0..<200 {
-                    group.addTask { try await ledger.append([actor("c\(i)")], batch: false, recordedBy: "t").entries[0].seq }
+                    group.addTask {
+                        try await ledger.append([actor("c\(i)")], batch: false, recordedBy: "t", soleClient: soleClient).entries
+                            .map(\.seq)
+                    }
                 }
-                return try await group.reduce(into: [UInt64]()) { $0.append($1) }
+                for b in 0..<3 {
+                    group.addTask {
+                        let events = (0..<batchSize).map { actor("b\(b)-\($0)") }
+                        return try await ledger.append(events, batch: true, recordedBy: "t").entries.map(\.seq)
+                    }
+                }
+                var singles: [UInt64] = []
+                var batches: [[UInt64]] = []
+                for try await seqs in group {
+                    if seqs.count == 1 { singles += seqs } else { batches.append(seqs) }
+                }
+                return (singles, batches)
             }
-            #expect(seqs.sorted() == Array(1...200))
+            #expect(singles.count == 200)
+            #expect(batches.count == 3)
+            for seqs in batches { #expect(seqs == Array(seqs[0]..<seqs[0] + UInt64(batchSize))) }
+            #expect((singles + batches.joined()).sorted() == Array(1...UInt64(200 + 3 * batchSize)))
+            #expect(ledger.head == UInt64(200 + 3 * batchSize))
             var recorded: [String] = []
-            for line in try ledger.lines(after: 0, limit: 1000) {
+            for line in try ledger.lines(after: 0, limit: 10_000) {
                 recorded.append(try JSONParser.parse(line)["recorded"]?.stringValue ?? "")
             }
             #expect(recorded == recorded.sorted())

@@ -92,6 +92,9 @@ public final class HTTPServer: Service, Sendable {
         }
     }
 
+    /// Connections open now.
+    var connectionCount: Int { connections.withLock { $0.count } }
+
     private func quiesceConnections() {
         for channel in connections.withLock({ Array($0.values) }) {
             channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
@@ -156,7 +159,7 @@ final class HTTPConnection: ChannelInboundHandler, RemovableChannelHandler {
             let (path, query) = Request.split(uri: h.uri)
             let request = Request(
                 method: h.method, path: path, query: query, headers: h.headers, body: body, bodyTooLarge: tooLarge,
-                peer: peer)
+                peer: peer, soleConnection: server.connectionCount == 1)
             body = ByteBuffer()
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             let router = server.router

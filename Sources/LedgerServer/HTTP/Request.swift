@@ -12,6 +12,8 @@ public struct Request: Sendable {
     /// The body went past the configured limit; its bytes were dropped.
     public var bodyTooLarge: Bool
     public var peer: Peer
+    /// No other connection was open when the request arrived: its client is alone.
+    public var soleConnection = false
 
     /// The media type without parameters, lower-cased.
     public var mediaType: String? {

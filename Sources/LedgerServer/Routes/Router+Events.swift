@@ -48,7 +48,8 @@ extension Router {
                 }
             }
         }
-        return appended(try await ledger.append(events, batch: batch, recordedBy: request.peer.userName))
+        return appended(
+            try await ledger.append(events, batch: batch, recordedBy: request.peer.userName, soleClient: request.soleConnection))
     }
 
     /// 201 with new events, 200 for repeats only.
