@@ -81,17 +81,30 @@ enum Load {
         Array("{\"source\":\"actor/\(prefix)-\(n)\",\"type\":\"actor.registered\",\"subject\":\"actor/\(prefix)-\(n)\",\"time\":\"2024-01-01\",\"data\":{\"name\":\"Benchmark actor number \(n) with a name of realistic length\",\"kind\":\"non-profit\"},\"evidence\":[\"https://example.org/registry/\(n)\"]}".utf8)
     }
 
-    static func singleClient(socket: String, requests: Int) throws -> Double {
+    /// A load's rate over its rounds, the baseline's over the runs around them, and the lowest
+    /// and highest per-round ratio.
+    struct Measured {
+        var rate: Double
+        var baseline: Double
+        var lowRatio: Double
+        var highRatio: Double
+    }
+
+    /// One client appending one event per request, `requests` times.
+    static func timedSingleClient(socket: String, requests: Int, prefix: String) throws -> AppendRounds.Tally {
         let client = LedgerClient(socketPath: socket)
         let start = Date()
         for i in 0..<requests {
-            let answer = try client.send(method: "POST", path: "/v1/events", body: event(i, prefix: "single"), contentType: "application/json")
+            let answer = try client.send(method: "POST", path: "/v1/events", body: event(i, prefix: prefix), contentType: "application/json")
             guard answer.status == 201 else { throw ClientError("append failed: \(answer.text)") }
         }
-        return Double(requests) / Date().timeIntervalSince(start)
+        return AppendRounds.Tally(events: requests, seconds: Date().timeIntervalSince(start))
     }
 
-    static func concurrentClients(socket: String, clients: Int, requestsEach: Int) throws -> Double {
+    /// `clients` threads, each with its own connection, appending one event per request.
+    static func timedConcurrentClients(socket: String, clients: Int, requestsEach: Int, prefix: String) throws
+        -> AppendRounds.Tally
+    {
         let group = DispatchGroup()
         let failures = NSLock()
         nonisolated(unsafe) var failed = 0
@@ -101,7 +114,7 @@ enum Load {
             Thread.detachNewThread {
                 let client = LedgerClient(socketPath: socket)
                 for i in 0..<requestsEach {
-                    let ok = (try? client.send(method: "POST", path: "/v1/events", body: event(c * requestsEach + i, prefix: "conc"), contentType: "application/json"))?.status == 201
+                    let ok = (try? client.send(method: "POST", path: "/v1/events", body: event(c * requestsEach + i, prefix: prefix), contentType: "application/json"))?.status == 201
                     if !ok { failures.withLock { failed += 1 } }
                 }
                 group.leave()
@@ -110,7 +123,7 @@ enum Load {
         group.wait()
         let elapsed = Date().timeIntervalSince(start)
         if failed > 0 { throw ClientError("\(failed) concurrent appends failed") }
-        return Double(clients * requestsEach) / elapsed
+        return AppendRounds.Tally(events: clients * requestsEach, seconds: elapsed)
     }
 
     static func importNDJSON(socket: String, events: Int, binDir: String, dir: String) throws -> Double {

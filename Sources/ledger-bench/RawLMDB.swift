@@ -4,44 +4,28 @@ import LedgerDomain
 import LedgerStore
 
 /// The baseline: LMDB itself, through the same store layer, with a 300-byte value per event.
+/// Its synced single-event commits are timed in rounds between the append loads (`AppendRounds`).
 enum RawLMDB {
     struct Figures {
-        var singleCommitRate: Double
         var batchedRate: Double
         var scanRate: Double
     }
 
-    static func measure(directory: String, events: Int) throws -> Figures {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let env = try Environment(path: directory, mapSize: 4 << 30, databases: ["log"])
-        let db = env.database("log")
-        let value = [UInt8](repeating: 0x61, count: 300)
-        var seq: UInt64 = 0
-        let singles = 2000
+    /// Appends `events` in 10,000-event commits to `store`, then scans it.
+    static func measure(store: Store, events: Int) throws -> Figures {
         var start = Date()
-        for _ in 0..<singles {
-            seq += 1
-            try env.write { txn in try txn.put(db, Keys.uint64(seq), value, append: true) }
-        }
-        let singleRate = Double(singles) / Date().timeIntervalSince(start)
-        start = Date()
         var written = 0
         while written < events {
             let n = min(10_000, events - written)
-            try env.write { txn in
-                for _ in 0..<n {
-                    seq += 1
-                    try txn.put(db, Keys.uint64(seq), value, append: true)
-                }
-            }
+            try store.commit(events: n)
             written += n
         }
         let batchedRate = Double(events) / Date().timeIntervalSince(start)
         start = Date()
         var scanned = 0
         var checksum = 0
-        try env.read { txn in
-            try txn.scan(db) { _, v in
+        try store.env.read { txn in
+            try txn.scan(store.db) { _, v in
                 scanned += 1
                 checksum &+= Int(v.count)
                 return true
@@ -49,7 +33,32 @@ enum RawLMDB {
         }
         let scanRate = Double(scanned) / Date().timeIntervalSince(start)
         precondition(checksum > 0)
-        return Figures(singleCommitRate: singleRate, batchedRate: batchedRate, scanRate: scanRate)
+        return Figures(batchedRate: batchedRate, scanRate: scanRate)
+    }
+
+    /// The baseline's store: one table, seq (8 bytes big-endian) -> 300 bytes, appended.
+    final class Store {
+        let env: Environment
+        let db: Database
+        private var seq: UInt64 = 0
+        private let value = [UInt8](repeating: 0x61, count: 300)
+
+        init(directory: String) throws {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            env = try Environment(path: directory, mapSize: 4 << 30, databases: ["log"])
+            db = env.database("log")
+            seq = try env.read { txn in try txn.last(db).map { Keys.uint64(from: $0.key) } } ?? 0
+        }
+
+        /// Appends `events` values in one synced commit.
+        func commit(events: Int) throws {
+            try env.write { txn in
+                for _ in 0..<events {
+                    seq += 1
+                    try txn.put(db, Keys.uint64(seq), value, append: true)
+                }
+            }
+        }
     }
 
     /// The cursor-scan rate of the baseline's table again (after `measure` filled `directory`).
