@@ -12,10 +12,19 @@ enum AppendRounds {
     struct Figures {
         /// Raw synced single-event commits per second, over every round.
         var raw: Double
-        var single: Load.Measured
-        var concurrent: Load.Measured
+        var single: Measured
+        var concurrent: Measured
         /// Events the loads appended.
         var events: Int
+    }
+
+    /// A load's rate over its rounds, the baseline's over the runs around them, and the lowest
+    /// and highest per-round ratio.
+    struct Measured {
+        var rate: Double
+        var baseline: Double
+        var lowRatio: Double
+        var highRatio: Double
     }
 
     static func measure(
@@ -72,8 +81,8 @@ enum AppendRounds {
             ratios.append(round.rate / around.rate)
         }
 
-        var measured: Load.Measured {
-            Load.Measured(
+        var measured: Measured {
+            Measured(
                 rate: load.rate, baseline: baseline.rate, lowRatio: ratios.min() ?? 0, highRatio: ratios.max() ?? 0)
         }
     }

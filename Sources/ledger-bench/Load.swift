@@ -81,15 +81,6 @@ enum Load {
         Array("{\"source\":\"actor/\(prefix)-\(n)\",\"type\":\"actor.registered\",\"subject\":\"actor/\(prefix)-\(n)\",\"time\":\"2024-01-01\",\"data\":{\"name\":\"Benchmark actor number \(n) with a name of realistic length\",\"kind\":\"non-profit\"},\"evidence\":[\"https://example.org/registry/\(n)\"]}".utf8)
     }
 
-    /// A load's rate over its rounds, the baseline's over the runs around them, and the lowest
-    /// and highest per-round ratio.
-    struct Measured {
-        var rate: Double
-        var baseline: Double
-        var lowRatio: Double
-        var highRatio: Double
-    }
-
     /// One client appending one event per request, `requests` times.
     static func timedSingleClient(socket: String, requests: Int, prefix: String) throws -> AppendRounds.Tally {
         let client = LedgerClient(socketPath: socket)

@@ -125,6 +125,53 @@ struct SocketAPITests {
         daemon.stop()
     }
 
+    /// HTTP/1.1 pipelining: requests sent before the answers to earlier ones are answered in
+    /// order, past the point where the daemon stops reading until answers drain; a request
+    /// with `connection: close` is the last one answered.
+    @Test func pipelinedRequestsAreAnsweredInOrder() throws {
+        let daemon = try Daemon()
+        var requests: [UInt8] = []
+        for i in 0..<40 {
+            if i.isMultiple(of: 2) {
+                let body = actorEvent("p\(i)")
+                requests += Array("POST /v1/events HTTP/1.1\r\nHost: l\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
+            } else {
+                requests += Array("GET /v1/health HTTP/1.1\r\nHost: l\r\n\r\n".utf8)
+            }
+        }
+        var answers = try RawExchange.send(requests, to: daemon.socket)
+        #expect(answers.count == 40)
+        for (i, answer) in answers.enumerated() {
+            let body = try json(answer.body)
+            if i.isMultiple(of: 2) {
+                #expect(answer.status == 201)
+                #expect(body["events"]?.arrayValue?.first?["seq"] == .int(i / 2 + 1), "answer \(i): \(answer.body)")
+            } else {
+                #expect(answer.status == 200)
+                #expect(body["seq"] == .int(i / 2 + 1), "answer \(i): \(answer.body)")
+            }
+        }
+
+        let close = "GET /v1/health HTTP/1.1\r\nHost: l\r\nConnection: close\r\n\r\n"
+        let body = actorEvent("late")
+        let late = "POST /v1/events HTTP/1.1\r\nHost: l\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        answers = try RawExchange.send(Array(("GET /v1/health HTTP/1.1\r\nHost: l\r\n\r\n" + close + late).utf8), to: daemon.socket)
+        #expect(answers.map(\.status) == [200, 200])
+        #expect(answers.last?.headers["connection"] == "close")
+        #expect(try daemon.curl(["http://l/v1/health"]).body == "{\"status\":\"ok\",\"seq\":20}")
+
+        // Bytes that are not HTTP: a bare 400 after the answers to the requests before them.
+        let valid = actorEvent("before-garbage")
+        let post = "POST /v1/events HTTP/1.1\r\nHost: l\r\nContent-Type: application/json\r\nContent-Length: \(valid.utf8.count)\r\n\r\n\(valid)"
+        answers = try RawExchange.send(Array((post + "NOT HTTP AT ALL\r\n\r\n" + late).utf8), to: daemon.socket)
+        #expect(answers.map(\.status) == [201, 400])
+        #expect(answers.last?.headers["connection"] == "close")
+        #expect(try daemon.curl(["http://l/v1/health"]).body == "{\"status\":\"ok\",\"seq\":21}")
+        answers = try RawExchange.send(Array("\u{1}\u{2}garbage\r\n\r\n".utf8), to: daemon.socket)
+        #expect(answers.map(\.status) == [400])
+        daemon.stop()
+    }
+
     @Test func sigtermStopsCleanlyAndRemovesTheSocket() throws {
         let daemon = try Daemon()
         let mode = try FileManager.default.attributesOfItem(atPath: daemon.socket)[.posixPermissions] as? Int
@@ -147,5 +194,66 @@ struct SocketAPITests {
         let good = try run(binDirectory + "/ledgerd", ["--check-config", "--config", packageRoot + "/config/ledgerd.toml"])
         #expect(good.status == 0)
         #expect(good.stdout.contains("origin = \"localhost/ledgerd\""))
+    }
+}
+
+/// Writes raw bytes on a new connection and reads every answer until the daemon closes it or
+/// the bytes stop coming (half a second of silence).
+enum RawExchange {
+    struct Answer {
+        var status: Int
+        var headers: [String: String]
+        var body: String
+    }
+
+    static func send(_ bytes: [UInt8], to socketPath: String) throws -> [Answer] {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ClientError("socket() failed") }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(socketPath.utf8) + [0]) }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else { throw ClientError("cannot connect to \(socketPath)") }
+        var timeout = timeval(tv_sec: 0, tv_usec: 500_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw ClientError("write failed") }
+            offset += n
+        }
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n <= 0 { break }
+            received += chunk[0..<n]
+        }
+        return parse(received)
+    }
+
+    /// Answers with a content-length, one after the other.
+    static func parse(_ bytes: [UInt8]) -> [Answer] {
+        var answers: [Answer] = []
+        var rest = bytes[...]
+        let separator: [UInt8] = Array("\r\n\r\n".utf8)
+        while let end = rest.firstRange(of: separator) {
+            let head = String(decoding: rest[..<end.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
+            var headers: [String: String] = [:]
+            for line in head.dropFirst() {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+            let length = Int(headers["content-length"] ?? "0") ?? 0
+            let bodyStart = end.upperBound
+            guard rest.endIndex - bodyStart >= length else { break }
+            let status = Int(head[0].split(separator: " ")[1]) ?? 0
+            answers.append(Answer(status: status, headers: headers, body: String(decoding: rest[bodyStart..<bodyStart + length], as: UTF8.self)))
+            rest = rest[(bodyStart + length)...]
+        }
+        return answers
     }
 }
