@@ -83,9 +83,10 @@ public final class HTTPServer: Service, Sendable {
             // Without NIO's pipelining and error handlers: the first stops and restarts reading
             // around every request (two epoll_ctl calls each), which cost 15% of the daemon's
             // CPU with 64 clients. `HTTPConnection` keeps pipelined requests in order itself,
-            // and answers a request it cannot parse after the answers before it.
+            // and answers a request it cannot parse after the answers before it. The answers'
+            // headers are the daemon's own constants and lengths, so they skip validation.
             try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                withPipeliningAssistance: false, withErrorHandling: false)
+                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false)
             try channel.pipeline.syncOperations.addHandler(HTTPConnection(server: self, peer: peer, eventLoop: channel.eventLoop))
             let key = ObjectIdentifier(channel)
             self.connections.withLock { $0[key] = channel }
