@@ -172,6 +172,21 @@ struct SocketAPITests {
         daemon.stop()
     }
 
+    /// `Expect: 100-continue` (curl sends it with bodies over 1 MiB): the daemon says
+    /// `100 Continue` before the body is sent, then answers the request.
+    @Test func expectContinueIsAnsweredBeforeTheBody() throws {
+        let daemon = try Daemon()
+        let body = actorEvent("expecting")
+        let connection = try RawExchange.Connection(daemon.socket)
+        try connection.write(Array("POST /v1/events HTTP/1.1\r\nHost: l\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nExpect: 100-continue\r\n\r\n".utf8))
+        #expect(String(decoding: connection.readUntilQuiet(), as: UTF8.self) == "HTTP/1.1 100 Continue\r\n\r\n")
+        try connection.write(Array(body.utf8))
+        let answers = RawExchange.parse(connection.readUntilQuiet())
+        #expect(answers.map(\.status) == [201])
+        #expect(try json(answers.first?.body ?? "")["events"]?.arrayValue?.first?["seq"] == 1)
+        daemon.stop()
+    }
+
     @Test func sigtermStopsCleanlyAndRemovesTheSocket() throws {
         let daemon = try Daemon()
         let mode = try FileManager.default.attributesOfItem(atPath: daemon.socket)[.posixPermissions] as? Int
@@ -207,32 +222,54 @@ enum RawExchange {
     }
 
     static func send(_ bytes: [UInt8], to socketPath: String) throws -> [Answer] {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ClientError("socket() failed") }
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(socketPath.utf8) + [0]) }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        let connection = try Connection(socketPath)
+        try connection.write(bytes)
+        return parse(connection.readUntilQuiet())
+    }
+
+    /// A raw connection whose reads give up after half a second of silence.
+    final class Connection {
+        private let fd: Int32
+
+        init(_ socketPath: String) throws {
+            fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { throw ClientError("socket() failed") }
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(socketPath.utf8) + [0]) }
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+            var timeout = timeval(tv_sec: 0, tv_usec: 500_000)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            guard connected == 0 else {
+                close(fd)
+                throw ClientError("cannot connect to \(socketPath)")
+            }
         }
-        guard connected == 0 else { throw ClientError("cannot connect to \(socketPath)") }
-        var timeout = timeval(tv_sec: 0, tv_usec: 500_000)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { throw ClientError("write failed") }
-            offset += n
+
+        deinit { close(fd) }
+
+        func write(_ bytes: [UInt8]) throws {
+            var offset = 0
+            while offset < bytes.count {
+                let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+                guard n > 0 else { throw ClientError("write failed") }
+                offset += n
+            }
         }
-        var received: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if n <= 0 { break }
-            received += chunk[0..<n]
+
+        /// What arrives until the daemon closes the connection or half a second passes without a byte.
+        func readUntilQuiet() -> [UInt8] {
+            var received: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+                if n <= 0 { break }
+                received += chunk[0..<n]
+            }
+            return received
         }
-        return parse(received)
     }
 
     /// Answers with a content-length, one after the other.

@@ -156,6 +156,9 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     private var quiescing = false
     /// The input stopped parsing as HTTP: a 400 ends the connection after the answers due.
     private var unparsable = false
+    /// The request being received asked for `100 Continue` before its body, and the answers
+    /// before it are not all written yet.
+    private var continueDue = false
     static let maxWaiting = 16
 
     init(server: HTTPServer, peer: Peer, eventLoop: any EventLoop) {
@@ -171,6 +174,13 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
             let length = h.headers.first(name: "content-length").flatMap(Int.init) ?? 0
             tooLarge = length > server.maxBodyBytes
             body = context.channel.allocator.buffer(capacity: tooLarge ? 0 : length)
+            // `Expect: 100-continue` (curl sends it with bodies over 1 MiB, then waits a second
+            // for it): the body is welcome, even one too large, which is answered 413 once read.
+            if h.version.major == 1, h.version.minor >= 1,
+                h.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" })
+            {
+                if answering || !waiting.isEmpty { continueDue = true } else { sendContinue(context: context) }
+            }
         case .body(var chunk):
             if tooLarge || body.readableBytes + chunk.readableBytes > server.maxBodyBytes {
                 tooLarge = true
@@ -181,6 +191,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         case .end:
             guard let h = head else { return }
             head = nil
+            continueDue = false
             let (path, query) = Request.split(uri: h.uri)
             let request = Request(
                 method: h.method, path: path, query: query, headers: h.headers, body: body, bodyTooLarge: tooLarge,
@@ -218,6 +229,9 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
             answer(next.request, for: next.head, context: context)
         } else if unparsable {
             refuseUnparsable(context: context)
+        } else if continueDue {
+            continueDue = false
+            sendContinue(context: context)
         }
         if readHeld && waiting.count < Self.maxWaiting {
             readHeld = false
@@ -293,6 +307,10 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         head = nil
         body = ByteBuffer()
         if !answering { refuseUnparsable(context: context) }
+    }
+
+    private func sendContinue(context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
     }
 
     /// A bare 400 (no problem document: there is no request to speak of), then the door.
