@@ -114,8 +114,8 @@ public final class Ledger: Sendable {
 
     /// Validates and stores `events` atomically; returns once they are synced to disk.
     /// `batch` says whether the request was an array or NDJSON (its errors then carry an index).
-    /// The checks that need no head state run before the writer thread (a large batch on every
-    /// core, handed to the writer chunk by chunk), so that it only does what depends on the log.
+    /// The checks that need no head state run before the writer thread (a large batch on worker
+    /// tasks, handed to the writer chunk by chunk), so that it only does what depends on the log.
     /// `soleClient` says that no other client is connected: a small request is then committed on
     /// the caller's thread when the writer is idle (see `GroupCommitter.submit`).
     public func append(_ events: [JSONValue], batch: Bool, recordedBy: String, soleClient: Bool = false) async throws

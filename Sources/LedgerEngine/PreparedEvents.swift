@@ -4,8 +4,8 @@ import Synchronization
 
 /// The prepared events of one append request, in order, filled in chunks.
 ///
-/// A large batch is prepared (`Validator.prepare`) by one worker per core, chunk by chunk in
-/// order, while the writer thread already validates and stores the chunks that are ready: the
+/// A large batch is prepared (`Validator.prepare`) by workers (one per core but the writer's),
+/// chunk by chunk in order, while the writer thread already validates and stores the chunks that are ready: the
 /// head-state half of a batch then overlaps its shape-checking half instead of following it.
 /// The writer never waits on a chunk no worker has started: it prepares that one itself, so it
 /// makes progress even when every thread of the shared pool is busy or blocked (a backup waiting
@@ -34,9 +34,12 @@ final class PreparedEvents: @unchecked Sendable {  // Sendable: `chunks` is guar
 
     /// Prepares `count` events, the one at index i given by `event(i)` (which may parse it, or
     /// refuse it as `malformed-json`): at once on the caller's thread when they are few,
-    /// otherwise on one worker task per core, returning before the work is done.
+    /// otherwise on worker tasks, returning before the work is done. There is one worker fewer
+    /// than cores (but at least one): the writer thread, which stores the chunks in order, is the
+    /// slower side, and with a worker per core it lost its core to them for whole time slices
+    /// (on two cores, an NDJSON batch's first chunk reached it about 5 ms late).
     static func prepare(
-        count: Int, validator: Validator, chunkSize: Int = defaultChunkSize, workers: Int = Parallel.cores,
+        count: Int, validator: Validator, chunkSize: Int = defaultChunkSize, workers: Int = max(1, Parallel.cores - 1),
         event: @escaping @Sendable (Int) -> Result<JSONValue, LedgerError>
     ) -> PreparedEvents {
         @Sendable func prepared(_ index: Int) -> PreparedEvent {
