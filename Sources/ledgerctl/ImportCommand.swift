@@ -25,39 +25,41 @@ struct ImportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let data: Data?
+        let input: Int32
         if file == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
+            input = STDIN_FILENO
         } else {
-            data = FileManager.default.contents(atPath: file)
+            input = open(file, O_RDONLY | O_CLOEXEC)
+            guard input >= 0 else {
+                printError("ledgerctl: cannot read \(file): \(String(cString: strerror(errno)))")
+                throw Exit.ioError
+            }
         }
-        guard let data else {
-            printError("ledgerctl: cannot read \(file)")
-            throw Exit.ioError
-        }
-        // Non-blank lines with their 1-based line numbers in the file.
-        var lines: [(number: Int, bytes: ArraySlice<UInt8>)] = []
-        let bytes = [UInt8](data)
-        var number = 0
-        for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            number += 1
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            lines.append((number, line))
-        }
+        defer { if input != STDIN_FILENO { close(input) } }
+        // Read as it is sent, a block at a time, so that a file of any size takes the memory of
+        // one batch. The bar follows the bytes read when the size is known (a regular file).
+        var lines = LineReader(fd: input)
+        var info = stat()
+        let size = fstat(input, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : nil
         let client = options.client()
-        var progress = ProgressBar(total: lines.count, label: "importing")
+        var progress = ProgressBar(total: size ?? 0, label: "importing")
         let started = Date()
         // The answers are counted on a queue of their own, while the next batch is on its way.
         let tally = Tally()
-        var offset = 0
-        while offset < lines.count {
-            let batch = lines[offset..<min(offset + batchSize, lines.count)]
-            var body: [UInt8] = []
-            body.reserveCapacity(batch.reduce(0) { $0 + $1.bytes.count + 1 })
-            for line in batch {
-                body += line.bytes
-                body.append(UInt8(ascii: "\n"))
+        var sent = 0
+        var body: [UInt8] = []
+        var numbers: [Int] = []  // the batch's line numbers in the file
+        while true {
+            body.removeAll(keepingCapacity: true)
+            numbers.removeAll(keepingCapacity: true)
+            do {
+                while numbers.count < batchSize, let number = try lines.next(appendingTo: &body) { numbers.append(number) }
+            } catch {
+                progress.finish()
+                printError("ledgerctl: cannot read \(file): \(error)")
+                throw Exit.ioError
             }
+            if numbers.isEmpty { break }
             let answer: HTTPAnswer
             do {
                 answer = try client.send(method: "POST", path: "/v1/events", body: body, contentType: "application/x-ndjson")
@@ -70,24 +72,89 @@ struct ImportCommand: ParsableCommand {
                 progress.finish()
                 let (stored, duplicates) = tally.totals()
                 let problem = try? JSONParser.parse(answer.body)
-                let where_ = problem?["index"]?.doubleValue.map { "line \(batch[batch.startIndex + Int($0)].number): " } ?? ""
+                let where_ =
+                    problem?["index"]?.doubleValue.flatMap { numbers.indices.contains(Int($0)) ? "line \(numbers[Int($0)]): " : nil } ?? ""
                 let code = Problem.report(answer, prefix: "refused at \(where_)")
-                printError("ledgerctl: \(stored) events stored and \(duplicates) repeats before the refused batch (lines \(batch.first!.number)-\(batch.last!.number)), which changed nothing")
+                printError("ledgerctl: \(stored) events stored and \(duplicates) repeats before the refused batch (lines \(numbers.first!)-\(numbers.last!)), which changed nothing")
                 throw code
             }
             tally.count(answer.body)
-            offset += batch.count
-            progress.update(offset)
+            sent += numbers.count
+            progress.update(events: sent, bytes: lines.bytesRead)
         }
-        progress.update(lines.count, force: true)
+        progress.update(events: sent, bytes: lines.bytesRead, force: true)
         progress.finish()
         let (stored, duplicates) = tally.totals()
         let seconds = Date().timeIntervalSince(started)
         if options.format == .json {
-            print(CanonicalJSON.string(["events": .int(lines.count), "stored": .int(stored), "duplicates": .int(duplicates), "seconds": .number((seconds * 1000).rounded() / 1000, plainInteger: false)]))
+            print(CanonicalJSON.string(["events": .int(sent), "stored": .int(stored), "duplicates": .int(duplicates), "seconds": .number((seconds * 1000).rounded() / 1000, plainInteger: false)]))
         } else {
-            let rate = seconds > 0 ? Int(Double(lines.count) / seconds) : lines.count
-            print("imported \(lines.count) events from \(file): \(stored) stored, \(duplicates) already stored, in \(String(format: "%.2f", seconds)) s (\(rate) events/s)")
+            let rate = seconds > 0 ? Int(Double(sent) / seconds) : sent
+            print("imported \(sent) events from \(file): \(stored) stored, \(duplicates) already stored, in \(String(format: "%.2f", seconds)) s (\(rate) events/s)")
+        }
+    }
+}
+
+/// The non-blank lines of a file descriptor (blank: only spaces, tabs and carriage returns),
+/// with their 1-based line numbers, read in blocks of 1 MiB.
+struct LineReader {
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var atEnd = false
+    private var number = 0
+    private(set) var bytesRead = 0
+
+    init(fd: Int32) {
+        self.fd = fd
+    }
+
+    /// Appends the next non-blank line and a newline to `out`; its line number, or nil at the end.
+    mutating func next(appendingTo out: inout [UInt8]) throws -> Int? {
+        while true {
+            if let end = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                defer { start = end + 1 }
+                number += 1
+                if Self.isBlank(buffer[start..<end]) { continue }
+                out += buffer[start..<end]
+                out.append(UInt8(ascii: "\n"))
+                return number
+            }
+            if atEnd {
+                guard start < buffer.count else { return nil }
+                defer { start = buffer.count }
+                number += 1
+                if Self.isBlank(buffer[start...]) { return nil }
+                out += buffer[start...]
+                out.append(UInt8(ascii: "\n"))
+                return number
+            }
+            try fill()
+        }
+    }
+
+    private static func isBlank(_ line: ArraySlice<UInt8>) -> Bool {
+        line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+    }
+
+    /// Drops the consumed bytes and reads up to 1 MiB more.
+    private mutating func fill() throws {
+        buffer.removeSubrange(0..<start)
+        start = 0
+        let kept = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: 1 << 20))
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + kept, $0.count - kept) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else {
+                let reason = String(cString: strerror(errno))
+                buffer.removeSubrange(kept...)
+                throw ClientError(reason)
+            }
+            buffer.removeSubrange((kept + n)...)
+            bytesRead += n
+            if n == 0 { atEnd = true }
+            return
         }
     }
 }

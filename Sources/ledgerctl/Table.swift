@@ -74,15 +74,28 @@ struct ProgressBar {
     }
 
     mutating func update(_ done: Int, force: Bool = false) {
+        draw(fraction: total > 0 ? Double(done) / Double(total) : 1, text: "\(done)/\(total)", force: force)
+    }
+
+    /// For an import: the events sent, with the bar at the bytes read out of `total` (no bar
+    /// when the total is unknown, as on standard input).
+    mutating func update(events: Int, bytes: Int, force: Bool = false) {
+        draw(fraction: total > 0 ? min(1, Double(bytes) / Double(total)) : nil, text: "\(events) events", force: force)
+    }
+
+    private mutating func draw(fraction: Double?, text: String, force: Bool) {
         guard Terminal.stderrIsTerminal else { return }
         let now = Date().timeIntervalSince1970
         guard force || now - lastDraw > 0.1 else { return }
         lastDraw = now
-        let fraction = total > 0 ? Double(done) / Double(total) : 1
+        guard let fraction else {
+            FileHandle.standardError.write(Data("\r\(label) \(text)".utf8))
+            return
+        }
         let width = 30
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(done)/\(total) (\(Int(fraction * 100))%)".utf8))
+        FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(text) (\(Int(fraction * 100))%)".utf8))
     }
 
     func finish() {

@@ -49,6 +49,39 @@ struct LedgerctlTests {
         daemon.stop()
     }
 
+    /// The file is read a block at a time: lines that cross the blocks' edges, CRLF endings, blank
+    /// lines and a last line without a newline all arrive whole, and a refusal names its line.
+    @Test func aLargeFileIsImportedAsItIsRead() throws {
+        let daemon = try Daemon()
+        let path = daemon.directory + "/large.ndjson"
+        // About 450 bytes an event, so that 6,000 of them span several blocks.
+        func event(_ slug: String) -> String {
+            actorEvent(slug).replacingOccurrences(of: "\"name\":\"\(slug)\"", with: "\"name\":\"\(slug) \(String(repeating: "n", count: 300))\"")
+        }
+        var text = ""
+        for i in 0..<6_000 {
+            text += event("large-\(i)") + (i.isMultiple(of: 1_000) ? "\r\n  \n" : "\n")
+        }
+        text += event("last")  // no newline at the end
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(text.utf8.count > 2 << 20)  // three blocks of 1 MiB
+        var result = try daemon.ctl(["import", path, "--batch-size", "2500", "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try json(result.stdout)["stored"] == 6_001)
+        #expect(try json(try daemon.ctl(["status", "--format", "json"]).stdout)["seq"] == 6_001)
+
+        // Line 5,010 repeats line 1's subject: refused, after the two batches before its own.
+        var lines = (0..<6_000).map { event("again-\($0)") }
+        lines[5_009] = event("large-0")
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        result = try daemon.ctl(["import", path, "--batch-size", "2500"])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("refused at line 5010: already-exists"), "\(result.stderr)")
+        #expect(result.stderr.contains("5000 events stored"), "\(result.stderr)")
+        #expect(try json(try daemon.ctl(["status", "--format", "json"]).stdout)["seq"] == 11_001)
+        daemon.stop()
+    }
+
     @Test func appendFromFlagsAndExitCodes() throws {
         let daemon = try Daemon()
         var result = try daemon.ctl([
