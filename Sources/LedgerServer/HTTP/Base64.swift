@@ -10,23 +10,31 @@ public enum Base64 {
 
     /// Appends the base64 text of `bytes` to `out` (RFC 4648 section 4, with padding).
     public static func append(_ bytes: [UInt8], to out: inout [UInt8]) {
-        out.reserveCapacity(out.count + (bytes.count + 2) / 3 * 4)
-        var i = 0
-        while i + 3 <= bytes.count {
-            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-            out.append(alphabet[Int(n >> 18 & 63)])
-            out.append(alphabet[Int(n >> 12 & 63)])
-            out.append(alphabet[Int(n >> 6 & 63)])
-            out.append(alphabet[Int(n & 63)])
-            i += 3
-        }
-        let rest = bytes.count - i
-        if rest > 0 {
-            let n = UInt32(bytes[i]) << 16 | (rest == 2 ? UInt32(bytes[i + 1]) << 8 : 0)
-            out.append(alphabet[Int(n >> 18 & 63)])
-            out.append(alphabet[Int(n >> 12 & 63)])
-            out.append(rest == 2 ? alphabet[Int(n >> 6 & 63)] : UInt8(ascii: "="))
-            out.append(UInt8(ascii: "="))
+        // The text's place is made first, padding included, and then filled in: a 10,000-event
+        // append answer holds 10,000 hashes.
+        let start = out.count
+        out.append(contentsOf: repeatElement(UInt8(ascii: "="), count: (bytes.count + 2) / 3 * 4))
+        out.withUnsafeMutableBufferPointer { text in
+            alphabet.withUnsafeBufferPointer { table in
+                var i = 0
+                var j = start
+                while i + 3 <= bytes.count {
+                    let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+                    text[j] = table[Int(n >> 18 & 63)]
+                    text[j + 1] = table[Int(n >> 12 & 63)]
+                    text[j + 2] = table[Int(n >> 6 & 63)]
+                    text[j + 3] = table[Int(n & 63)]
+                    i += 3
+                    j += 4
+                }
+                let rest = bytes.count - i
+                if rest > 0 {
+                    let n = UInt32(bytes[i]) << 16 | (rest == 2 ? UInt32(bytes[i + 1]) << 8 : 0)
+                    text[j] = table[Int(n >> 18 & 63)]
+                    text[j + 1] = table[Int(n >> 12 & 63)]
+                    if rest == 2 { text[j + 2] = table[Int(n >> 6 & 63)] }
+                }
+            }
         }
     }
 }
