@@ -101,6 +101,8 @@ struct LineReader {
     private let fd: Int32
     private var buffer: [UInt8] = []
     private var start = 0
+    /// Where each read lands, kept between reads.
+    private var block = [UInt8](repeating: 0, count: 1 << 20)
     private var atEnd = false
     private var number = 0
     private(set) var bytesRead = 0
@@ -139,23 +141,16 @@ struct LineReader {
 
     /// Drops the consumed bytes and reads up to 1 MiB more.
     private mutating func fill() throws {
+        var n: Int
+        repeat {
+            n = block.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+        } while n < 0 && errno == EINTR
+        guard n >= 0 else { throw ClientError(String(cString: strerror(errno))) }
         buffer.removeSubrange(0..<start)
         start = 0
-        let kept = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: 1 << 20))
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + kept, $0.count - kept) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else {
-                let reason = String(cString: strerror(errno))
-                buffer.removeSubrange(kept...)
-                throw ClientError(reason)
-            }
-            buffer.removeSubrange((kept + n)...)
-            bytesRead += n
-            if n == 0 { atEnd = true }
-            return
-        }
+        buffer += block[0..<n]
+        bytesRead += n
+        atEnd = n == 0
     }
 }
 
