@@ -35,7 +35,7 @@ extension Ledger {
         return try env.read { txn in
             guard
                 let state = try txn.withValue(
-                    tables.subjects, Array(subject.description.utf8), { try SubjectState(decoding: $0) })
+                    tables.subjects, subject.bytes, { try SubjectState(decoding: $0) })
             else { return nil }
             var retractedBy: [String: String] = [:]
             for entry in state.entries where entry.type == .eventRetracted {

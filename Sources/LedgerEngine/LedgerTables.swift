@@ -104,7 +104,10 @@ struct LedgerTables: Sendable {
     }
 
     static func refKey(_ subject: Subject, seq: UInt64) -> [UInt8] {
-        Array(subject.description.utf8) + [0] + Keys.uint64(seq)
+        var key = subject.bytes(reserving: 9)
+        key.append(0)
+        key.append(contentsOf: Keys.uint64(seq))
+        return key
     }
 }
 
@@ -112,7 +115,12 @@ struct LedgerTables: Sendable {
 /// `(index + 1) · 2^level − 1` (8 bytes big-endian), then its level (1 byte). Leaves are level 0.
 public enum TreeNodeKey {
     public static func make(level: Int, index: UInt64) -> [UInt8] {
-        Keys.uint64(((index + 1) << UInt64(level)) - 1) + [UInt8(level)]
+        let last = ((index + 1) << UInt64(level)) - 1
+        return [UInt8](unsafeUninitializedCapacity: 9) { key, count in
+            for i in 0..<8 { key[i] = UInt8(truncatingIfNeeded: last >> (56 - 8 * UInt64(i))) }
+            key[8] = UInt8(level)
+            count = 9
+        }
     }
 
     /// The level and index a key names; nil for a key of another length.

@@ -7,7 +7,7 @@ struct StoreHeadState: HeadState {
     let tables: LedgerTables
 
     func subjectState(_ subject: Subject) throws -> SubjectState? {
-        try txn.withValue(tables.subjects, Array(subject.description.utf8)) { try SubjectState(decoding: $0) }
+        try txn.withValue(tables.subjects, subject.bytes) { try SubjectState(decoding: $0) }
     }
 
     func storedEvent(id: String) throws -> StoredEvent? {
@@ -32,7 +32,7 @@ struct StoreHeadState: HeadState {
     }
 
     func hasReferrers(_ subject: Subject) throws -> Bool {
-        let prefix = Array(subject.description.utf8) + [0]
+        let prefix = subject.bytes + [0]
         var found = false
         try txn.scan(tables.refs, from: prefix) { key, _ in
             found = key.count >= prefix.count && key.starts(with: prefix)

@@ -12,7 +12,8 @@ import LedgerStore
 /// `--keep` leaves the generated store in DIR; `--reuse` skips the appends and the import and
 /// measures start-up, views, replay and verification on the store a `--keep` run left there.
 /// For profiling one part: `--appends` ((a) and (b) only), `--tree-cost`, `--make-store`
-/// (fill DIR in process) and `--replay` (the fold of the store `--make-store` left).
+/// (fill DIR in process), `--replay` (the fold of the store `--make-store` left) and `--stages`
+/// (what parsing, the checks and a batched append cost an event, in process).
 @main
 struct Bench {
     static func main() async throws {
@@ -29,9 +30,9 @@ struct Bench {
             case "--dir": dir = args.popFirst() ?? dir
             case "--keep": keep = true
             case "--reuse": reuse = true
-            case "--make-store", "--appends", "--replay", "--tree-cost": mode = arg
+            case "--make-store", "--appends", "--replay", "--tree-cost", "--stages": mode = arg
             default:
-                print("usage: ledger-bench [--events N] [--dir DIR] [--keep] [--reuse] [--appends | --tree-cost | --make-store | --replay]")
+                print("usage: ledger-bench [--events N] [--dir DIR] [--keep] [--reuse] [--appends | --tree-cost | --make-store | --replay | --stages]")
                 return
             }
         }
@@ -39,6 +40,7 @@ struct Bench {
         case "--make-store": return try await makeStore(dir: dir, events: events)
         case "--appends": return try appends(dir: dir)
         case "--replay": return try replay(dir: dir)
+        case "--stages": return try await Stages.measure(directory: dir)
         case "--tree-cost":
             let cost = try await TreeCost.measure(directory: dir)
             print("with tree/checkpoints: \(cost.with)\nwithout: \(cost.without)\nratio: \(cost.ratio)\nper-round low: \(cost.spread.low)\nper-round high: \(cost.spread.high)")

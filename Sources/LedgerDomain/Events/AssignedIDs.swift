@@ -49,14 +49,21 @@ public struct AssignedIDs: Sendable {
     private static let digits = Array("0123456789abcdef".utf8)
 
     private static func format(_ high: UInt64, _ low: UInt64) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(36)
-        for i in 0..<32 {
-            if i == 8 || i == 12 || i == 16 || i == 20 { out.append(UInt8(ascii: "-")) }
-            let word = i < 16 ? high : low
-            out.append(digits[Int(word >> (60 - 4 * UInt64(i % 16)) & 0xF)])
+        String(unsafeUninitializedCapacity: 36) { out in
+            digits.withUnsafeBufferPointer { digits in
+                var n = 0
+                for i in 0..<32 {
+                    if i == 8 || i == 12 || i == 16 || i == 20 {
+                        out[n] = UInt8(ascii: "-")
+                        n += 1
+                    }
+                    let word = i < 16 ? high : low
+                    out[n] = digits[Int(word >> (60 - 4 * UInt64(i % 16)) & 0xF)]
+                    n += 1
+                }
+                return n
+            }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// The two halves of a lower-case `8-4-4-4-12` hex UUID.

@@ -62,6 +62,14 @@ public enum EventType: String, Sendable, CaseIterable {
     }
 
     private static let byCode = allCases
+    private static let byName = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
+
+    /// The type named `name`: one hash lookup, where `init(rawValue:)` compares the name with
+    /// each case's in turn.
+    public init?(name: String) {
+        guard let type = EventType.byName[name] else { return nil }
+        self = type
+    }
 
     public init?(code: UInt8) {
         guard Int(code) < EventType.byCode.count else { return nil }

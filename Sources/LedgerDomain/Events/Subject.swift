@@ -5,7 +5,7 @@ public enum SubjectKind: String, Sendable, CaseIterable, Comparable {
     public static func < (lhs: SubjectKind, rhs: SubjectKind) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// The kind whose name is exactly `name`.
-    init?(_ name: Substring.UTF8View) {
+    init?<Name: Collection<UInt8>>(_ name: Name) {
         guard let kind = Self.named.first(where: { $0.name.elementsEqual(name) })?.kind else { return nil }
         self = kind
     }
@@ -26,27 +26,48 @@ public struct Subject: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Parses `KIND/SLUG`; nil when the kind is unknown or the slug malformed.
     public init?(_ text: String) {
-        // On the UTF-8 view: `firstIndex(of:)` on the string itself walks grapheme clusters.
-        let utf8 = text.utf8
+        // On the UTF-8 bytes: `firstIndex(of:)` on the string itself walks grapheme clusters.
+        var text = text
+        guard let subject = text.withUTF8({ Subject(utf8: $0) }) else { return nil }
+        self = subject
+    }
+
+    private init?(utf8: UnsafeBufferPointer<UInt8>) {
         guard let slash = utf8.firstIndex(of: UInt8(ascii: "/")), let kind = SubjectKind(utf8[..<slash]) else {
             return nil
         }
-        let slug = Substring(utf8[utf8.index(after: slash)...])
-        guard Slug.isValid(slug) else { return nil }
-        self.init(kind: kind, slug: String(slug))
+        let slug = UnsafeBufferPointer(rebasing: utf8[(slash + 1)...])
+        guard Slug.isValid(utf8: slug) else { return nil }
+        self.init(kind: kind, slug: String(decoding: slug, as: UTF8.self))
     }
 
-    public var description: String { "\(kind.rawValue)/\(slug)" }
+    public var description: String { kind.rawValue + "/" + slug }
+
+    /// `KIND/SLUG` as UTF-8, as the store keys subjects.
+    public var bytes: [UInt8] { bytes(reserving: 0) }
+
+    /// `bytes` with room for `extra` more bytes after them (a key that goes on).
+    public func bytes(reserving extra: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(kind.rawValue.utf8.count + 1 + slug.utf8.count + extra)
+        out.append(contentsOf: kind.rawValue.utf8)
+        out.append(UInt8(ascii: "/"))
+        out.append(contentsOf: slug.utf8)
+        return out
+    }
 
     public static func < (lhs: Subject, rhs: Subject) -> Bool {
-        Array(lhs.description.utf8).lexicographicallyPrecedes(Array(rhs.description.utf8))
+        lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
     }
 }
 
 /// Slugs: `[a-z0-9][a-z0-9-]{0,63}`.
 public enum Slug {
     public static func isValid<S: StringProtocol>(_ text: S) -> Bool {
-        let bytes = text.utf8
+        isValid(utf8: text.utf8)
+    }
+
+    static func isValid<Bytes: Collection<UInt8>>(utf8 bytes: Bytes) -> Bool {
         guard (1...64).contains(bytes.count), let first = bytes.first, isLowerAlnum(first) else { return false }
         return bytes.allSatisfy { isLowerAlnum($0) || $0 == UInt8(ascii: "-") }
     }

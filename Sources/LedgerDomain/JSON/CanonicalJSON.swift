@@ -85,6 +85,24 @@ public enum CanonicalJSON {
         }
     }
 
+    /// The decimal digits of `value`.
+    public static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
+        var count = 1
+        var rest = value
+        while rest >= 10 {
+            rest /= 10
+            count += 1
+        }
+        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: count))
+        var remaining = value
+        var index = out.count - 1
+        repeat {
+            out[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
+            remaining /= 10
+            index -= 1
+        } while remaining > 0
+    }
+
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Appends `s` as a JSON string, quotes included, with RFC 8785's minimal escaping.
@@ -170,5 +188,14 @@ public enum CanonicalJSON {
         }
         while let last = all.last, last == "0", all.count > 1 { all.removeLast() }
         return (String(all), pointPosition)
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends a literal's UTF-8 bytes in one copy; `append(contentsOf: "…".utf8)` makes a
+    /// String of the literal first and costs several times more.
+    @inlinable
+    public mutating func append(literal: StaticString) {
+        literal.withUTF8Buffer { append(contentsOf: $0) }
     }
 }

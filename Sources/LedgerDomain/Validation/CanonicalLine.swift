@@ -29,32 +29,34 @@ public enum CanonicalLine {
 
     static func parts(event: Attributes, time: Timestamp) -> Parts {
         var head: [UInt8] = []
-        head.reserveCapacity(256)
-        head.append(contentsOf: #"{"data":"#.utf8)
+        head.reserveCapacity(512)
+        head.append(literal: #"{"data":"#)
         CanonicalJSON.write(event.data!, into: &head)
-        head.append(contentsOf: #","datacontenttype":"application/json""#.utf8)
+        head.append(literal: #","datacontenttype":"application/json""#)
         if let evidence = event.evidence {
-            head.append(contentsOf: #","evidence":"#.utf8)
+            head.append(literal: #","evidence":"#)
             CanonicalJSON.write(evidence, into: &head)
         }
-        head.append(contentsOf: #","id":"#.utf8)
+        head.append(literal: #","id":"#)
 
         var middle: [UInt8] = []
-        middle.append(contentsOf: #","source":"#.utf8)
+        middle.reserveCapacity(128)
+        middle.append(literal: #","source":"#)
         CanonicalJSON.write(event.source!, into: &middle)
-        middle.append(contentsOf: #","specversion":"1.0","streamversion":"#.utf8)
+        middle.append(literal: #","specversion":"1.0","streamversion":"#)
 
         var tail: [UInt8] = []
-        tail.append(contentsOf: #","subject":"#.utf8)
+        tail.reserveCapacity(192)
+        tail.append(literal: #","subject":"#)
         CanonicalJSON.write(event.subject!, into: &tail)
-        tail.append(contentsOf: #","time":"#.utf8)
+        tail.append(literal: #","time":"#)
         CanonicalJSON.writeString(time.description, into: &tail)
-        tail.append(contentsOf: #","type":"#.utf8)
+        tail.append(literal: #","type":"#)
         CanonicalJSON.write(event.type!, into: &tail)
         tail.append(UInt8(ascii: "}"))
         var headHash = SHA256()
-        headHash.update(data: [0])
-        headHash.update(data: head)
+        withUnsafeBytes(of: UInt8(0)) { headHash.update(bufferPointer: $0) }
+        head.withUnsafeBytes { headHash.update(bufferPointer: $0) }
         return Parts(head: head, middle: middle, tail: tail, headHash: HeadHash(hasher: headHash))
     }
 
@@ -67,14 +69,14 @@ public enum CanonicalLine {
         line.reserveCapacity(parts.head.count + parts.middle.count + parts.tail.count + recordedBy.count + 80)
         line.append(contentsOf: parts.head)
         CanonicalJSON.writeString(id, into: &line)
-        line.append(contentsOf: #","recorded":"#.utf8)
+        line.append(literal: #","recorded":"#)
         CanonicalJSON.writeString(recorded, into: &line)
-        line.append(contentsOf: #","recordedby":"#.utf8)
+        line.append(literal: #","recordedby":"#)
         line.append(contentsOf: recordedBy)
-        line.append(contentsOf: #","seq":"#.utf8)
-        line.append(contentsOf: String(seq).utf8)
+        line.append(literal: #","seq":"#)
+        CanonicalJSON.appendDecimal(seq, to: &line)
         line.append(contentsOf: parts.middle)
-        line.append(contentsOf: String(streamVersion).utf8)
+        CanonicalJSON.appendDecimal(UInt64(streamVersion), to: &line)
         line.append(contentsOf: parts.tail)
         return line
     }
@@ -83,7 +85,8 @@ public enum CanonicalLine {
     static func leafHash(_ line: [UInt8], parts: Parts) -> [UInt8] {
         var hasher = parts.headHash.hasher
         line.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[parts.head.count...])) }
-        return Array(hasher.finalize())
+        // Through its bytes: `Array(digest)` copies the digest as a generic sequence, byte by byte.
+        return hasher.finalize().withUnsafeBytes { Array($0) }
     }
 
     /// `text` as a canonical JSON string, quotes included.

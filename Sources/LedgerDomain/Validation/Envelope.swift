@@ -7,17 +7,18 @@ struct Attributes {
 
     init(_ event: JSONObject) {
         for (key, value) in event.members {
-            switch key {
-            case "id": id = value
-            case "source": source = value
-            case "type": type = value
-            case "subject": subject = value
-            case "time": time = value
-            case "data": data = value
-            case "specversion": specversion = value
-            case "datacontenttype": datacontenttype = value
-            case "evidence": evidence = value
-            case "expectedversion": expectedversion = value
+            // By length first: comparing two short strings that differ costs a call each.
+            switch key.utf8.count {
+            case 2 where key == "id": id = value
+            case 4 where key == "type": type = value
+            case 4 where key == "time": time = value
+            case 4 where key == "data": data = value
+            case 6 where key == "source": source = value
+            case 7 where key == "subject": subject = value
+            case 8 where key == "evidence": evidence = value
+            case 11 where key == "specversion": specversion = value
+            case 15 where key == "datacontenttype": datacontenttype = value
+            case 15 where key == "expectedversion": expectedversion = value
             default: if firstUnknown == nil { firstUnknown = key }
             }
         }
@@ -49,7 +50,7 @@ struct Envelope: Sendable {
         let type: EventType
         switch event.type! {
         case .string(let s):
-            guard let t = EventType(rawValue: s) else {
+            guard let t = EventType(name: s) else {
                 throw LedgerError(.unknownType, "unknown event type \"\(s)\"")
             }
             type = t

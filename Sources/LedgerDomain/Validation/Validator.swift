@@ -149,7 +149,7 @@ public struct Validator: Sendable {
         var hasher = SHA256()
         hasher.update(data: [0])
         line.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        return Array(hasher.finalize())
+        return hasher.finalize().withUnsafeBytes { Array($0) }
     }
 
     /// `unknown-reference`: the source first, then the data's references in catalogue order.

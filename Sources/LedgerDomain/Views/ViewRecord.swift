@@ -13,13 +13,14 @@ public enum ViewRecord {
     public static let format = "1"
 
     public static func key(time: Timestamp, seq: UInt64) -> [UInt8] {
-        var key = [UInt8](repeating: 0, count: 16)
         let t = UInt64(bitPattern: time.seconds) ^ (1 << 63)
-        for i in 0..<8 {
-            key[i] = UInt8(truncatingIfNeeded: t >> (56 - 8 * i))
-            key[8 + i] = UInt8(truncatingIfNeeded: seq >> (56 - 8 * i))
+        return [UInt8](unsafeUninitializedCapacity: 16) { key, count in
+            for i in 0..<8 {
+                key[i] = UInt8(truncatingIfNeeded: t >> (56 - 8 * i))
+                key[8 + i] = UInt8(truncatingIfNeeded: seq >> (56 - 8 * i))
+            }
+            count = 16
         }
-        return key
     }
 
     public static func decodeKey(_ key: UnsafeRawBufferPointer) -> (time: Timestamp, seq: UInt64) {

@@ -66,7 +66,7 @@ extension Router {
     static func appendAnswer(_ result: AppendResult) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(32 + result.entries.count * 140)
-        out.append(contentsOf: #"{"events":["#.utf8)
+        out.append(literal: #"{"events":["#)
         // The member names as bytes once, not as string views per entry.
         let id = Array(#"{"id":"#.utf8)
         let seq = Array(#","seq":"#.utf8)
@@ -79,9 +79,9 @@ extension Router {
                 out.append(contentsOf: id)
                 CanonicalJSON.writeString(entry.id, into: &out)
                 out.append(contentsOf: seq)
-                Self.appendDecimal(entry.seq, to: &out)
+                CanonicalJSON.appendDecimal(entry.seq, to: &out)
                 out.append(contentsOf: streamVersion)
-                Self.appendDecimal(UInt64(entry.streamVersion), to: &out)
+                CanonicalJSON.appendDecimal(UInt64(entry.streamVersion), to: &out)
                 out.append(contentsOf: leafHash)
                 Base64.append(entry.leafHash, to: &out)
                 out.append(UInt8(ascii: "\""))
@@ -89,29 +89,12 @@ extension Router {
                 out.append(UInt8(ascii: "}"))
             }
         }
-        out.append(contentsOf: #"],"size":"#.utf8)
-        Self.appendDecimal(result.size, to: &out)
+        out.append(literal: #"],"size":"#)
+        CanonicalJSON.appendDecimal(result.size, to: &out)
         out.append(UInt8(ascii: "}"))
         return out
     }
 
-    /// The decimal digits of `value`.
-    static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
-        var count = 1
-        var rest = value
-        while rest >= 10 {
-            rest /= 10
-            count += 1
-        }
-        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: count))
-        var remaining = value
-        var index = out.count - 1
-        repeat {
-            out[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
-            remaining /= 10
-            index -= 1
-        } while remaining > 0
-    }
 
     /// `GET /v1/events`: canonical lines as NDJSON; with `follow=true` the stream stays open.
     func getEvents(_ request: Request) throws -> Response {
