@@ -24,13 +24,21 @@ final class GroupCommitter: @unchecked Sendable {  // Sendable: `queue` is guard
     private var thread: Thread?
     private let apply: ([PendingAppend]) -> Void
 
+    /// The writer thread's name (at most 15 bytes, the kernel's limit).
+    static let threadName = "ledger-writer"
+
     init(apply: @escaping ([PendingAppend]) -> Void) {
         self.apply = apply
     }
 
     func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "ledger-writer"
+        let thread = Thread { [self] in
+            // Foundation keeps `name` to itself on Linux; the kernel's name is what `top -H`,
+            // `ps -L` and profilers show (Swift cannot call glibc's pthread_setname_np).
+            try? GroupCommitter.threadName.write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
+            run()
+        }
+        thread.name = GroupCommitter.threadName
         thread.stackSize = 8 << 20
         self.thread = thread
         thread.start()

@@ -8,7 +8,8 @@ import LedgerEngine
 /// - prepare: the checks that need no head state and the rendering (`Validator.prepare`, CPU
 ///   time of one thread);
 /// - append: whole 10,000-event batches through the ledger, from the lines' bytes to the synced
-///   commit, on a fresh store: the process's CPU time (workers and writer) and the wall time.
+///   commit, on a fresh store: the process's CPU time (workers and writer), the writer thread's
+///   alone (the serial part), and the wall time.
 ///
 /// CPU time shifts less than wall time on a shared machine; each figure is the lowest of the
 /// rounds, next to the highest, so a change can be judged against the spread.
@@ -42,12 +43,13 @@ enum Stages {
             }
             let wall = ContinuousClock.now - start
             figures["append CPU", default: []].append((processCPU() - cpu) / Double(events))
+            figures["append writer CPU", default: []].append(threadCPU(named: "ledger-writer") / Double(events))
             figures["append wall", default: []].append(
                 (Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18) / Double(events))
             ledger.close()
             try? FileManager.default.removeItem(atPath: dir)
         }
-        for name in ["parse", "prepare", "append CPU", "append wall"] {
+        for name in ["parse", "prepare", "append CPU", "append writer CPU", "append wall"] {
             let values = figures[name]!.sorted()
             print(
                 "\(name): \(String(format: "%.2f", values.first! * 1e6)) µs/event (highest round \(String(format: "%.2f", values.last! * 1e6)))"
@@ -65,6 +67,24 @@ enum Stages {
         let start = now()
         body()
         return now() - start
+    }
+
+    /// CPU seconds used so far by the thread of this process named `name` (the ledger's writer,
+    /// which lives as long as its ledger: there is one at a time here).
+    private static func threadCPU(named name: String) -> Double {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        for task in tasks {
+            guard let comm = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8),
+                comm.trimmingCharacters(in: .whitespacesAndNewlines) == name,
+                let stat = try? String(contentsOfFile: "/proc/self/task/\(task)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { continue }
+            // After "pid (comm) ": state is field 3; utime and stime are fields 14 and 15.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
+            return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        }
+        return .nan
     }
 
     /// CPU seconds the process has used, user and system.

@@ -218,10 +218,13 @@ struct ViewRecordTests {
 
     /// Every member kind survives the round trip; truncated records are refused, not misread.
     @Test func recordsRoundTripAndTruncationIsRefused() throws {
-        let data = ViewData(try JSONParser.parse(Array(#"{"title":"Été","indicators":[{"a":1},2],"covers":["measure/a","plan/b"],"baseline":{"x":1,"y":2},"objective":null,"ignored":"x","kind":"ngo"}"#.utf8)).objectValue!)
+        let object = try JSONParser.parse(Array(#"{"title":"Été","indicators":[{"a":1},2],"covers":["measure/a","plan/b"],"baseline":{"x":1,"y":2},"objective":null,"ignored":"x","kind":"ngo"}"#.utf8)).objectValue!
+        let data = ViewData(object)
         #expect(data.members.map(\.key) == ["kind", "title", "objective", "indicators", "baseline", "covers"])
         let key = ViewRecord.key(time: Timestamp(seconds: 86_400), seq: 42)
         let value = ViewRecord.encode(type: .measureLaunched, subject: "measure/été", data: data)
+        // What appends store, encoded straight from the event's data, is the same record.
+        #expect(ViewRecord.encode(type: .measureLaunched, subject: "measure/été", object: object) == value)
         let event = try #require(key.withUnsafeBytes { k in value.withUnsafeBytes { ViewRecord.decode(key: k, value: $0) } })
         #expect(event.seq == 42 && event.time.seconds == 86_400 && event.type == .measureLaunched && event.subject == "measure/été")
         #expect(event.data == data)

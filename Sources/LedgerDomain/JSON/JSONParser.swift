@@ -97,7 +97,7 @@ public struct JSONParser {
             let key = try parseString()
             let duplicate: Bool
             if members.count < 16 {
-                duplicate = members.contains { $0.key == key }
+                duplicate = members.contains { $0.key.utf8.count == key.utf8.count && $0.key == key }  // lengths first: cheaper than a call per differing name
             } else {
                 if seen == nil { seen = Set(members.map(\.key)) }
                 duplicate = !seen!.insert(key).inserted

@@ -52,7 +52,7 @@ public enum JSONValue: Sendable, Equatable {
 /// a name appears once, a nil value removes the member.
 enum NamedMembers {
     static func value<V>(of key: String, in members: [(key: String, value: V)]) -> V? {
-        members.first(where: { $0.key == key })?.value
+        members.first(where: { $0.key.utf8.count == key.utf8.count && $0.key == key })?.value
     }
 
     static func set<V>(_ key: String, to newValue: V?, in members: inout [(key: String, value: V)]) {

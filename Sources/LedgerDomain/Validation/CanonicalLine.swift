@@ -60,20 +60,14 @@ public enum CanonicalLine {
         return Parts(head: head, middle: middle, tail: tail, headHash: HeadHash(hasher: headHash))
     }
 
-    /// The canonical line: `parts` with the commit's members. `recordedBy` is already a JSON
-    /// string (quoted and escaped), as `jsonString` renders it once per request.
-    static func assemble(
-        _ parts: Parts, id: String, recorded: String, recordedBy: [UInt8], seq: UInt64, streamVersion: Int
-    ) -> [UInt8] {
+    /// The canonical line: `parts` with the commit's members. `commitMembers` is
+    /// `,"recorded":…,"recordedby":…,"seq":`, which `AppendContext` renders once per request.
+    static func assemble(_ parts: Parts, id: String, commitMembers: [UInt8], seq: UInt64, streamVersion: Int) -> [UInt8] {
         var line: [UInt8] = []
-        line.reserveCapacity(parts.head.count + parts.middle.count + parts.tail.count + recordedBy.count + 80)
+        line.reserveCapacity(parts.head.count + parts.middle.count + parts.tail.count + commitMembers.count + 80)
         line.append(contentsOf: parts.head)
         CanonicalJSON.writeString(id, into: &line)
-        line.append(literal: #","recorded":"#)
-        CanonicalJSON.writeString(recorded, into: &line)
-        line.append(literal: #","recordedby":"#)
-        line.append(contentsOf: recordedBy)
-        line.append(literal: #","seq":"#)
+        line.append(contentsOf: commitMembers)
         CanonicalJSON.appendDecimal(seq, to: &line)
         line.append(contentsOf: parts.middle)
         CanonicalJSON.appendDecimal(UInt64(streamVersion), to: &line)
@@ -87,12 +81,5 @@ public enum CanonicalLine {
         line.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[parts.head.count...])) }
         // Through its bytes: `Array(digest)` copies the digest as a generic sequence, byte by byte.
         return hasher.finalize().withUnsafeBytes { Array($0) }
-    }
-
-    /// `text` as a canonical JSON string, quotes included.
-    static func jsonString(_ text: String) -> [UInt8] {
-        var out: [UInt8] = []
-        CanonicalJSON.writeString(text, into: &out)
-        return out
     }
 }

@@ -6,7 +6,7 @@ enum DataRules {
         // Each member's field, found once: the value of fields[i] is values[i].
         var values = [JSONValue?](repeating: nil, count: fields.count)
         for (key, value) in data.members {
-            guard let index = fields.firstIndex(where: { $0.name == key }) else {
+            guard let index = fields.firstIndex(where: { $0.name.utf8.count == key.utf8.count && $0.name == key }) else {
                 throw LedgerError(.unknownField, "\(type.rawValue) has no field \"\(key)\"")
             }
             values[index] = value

@@ -36,11 +36,12 @@ public struct AppendContext: Sendable {
     /// When the request is handled: the 24-hour bound on `time` is measured from here.
     public var now: Timestamp
     /// The recorded time with milliseconds, `YYYY-MM-DDTHH:MM:SS.sssZ`.
-    public var recorded: String
+    public var recorded: String { didSet { commitMembers = Self.render(recorded: recorded, recordedBy: recordedBy) } }
     /// The peer's user name, or `uid:N`.
-    public var recordedBy: String { didSet { recordedByJSON = CanonicalLine.jsonString(recordedBy) } }
-    /// `recordedBy` as a canonical JSON string, rendered once for all the request's events.
-    var recordedByJSON: [UInt8]
+    public var recordedBy: String { didSet { commitMembers = Self.render(recorded: recorded, recordedBy: recordedBy) } }
+    /// `,"recorded":…,"recordedby":…,"seq":` in canonical JSON, rendered once for all the
+    /// request's events (`CanonicalLine.assemble`).
+    var commitMembers: [UInt8]
     /// The seq the next accepted event gets.
     public var seq: UInt64
 
@@ -48,8 +49,18 @@ public struct AppendContext: Sendable {
         self.now = now
         self.recorded = recorded
         self.recordedBy = recordedBy
-        self.recordedByJSON = CanonicalLine.jsonString(recordedBy)
+        self.commitMembers = Self.render(recorded: recorded, recordedBy: recordedBy)
         self.seq = seq
+    }
+
+    private static func render(recorded: String, recordedBy: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.append(literal: #","recorded":"#)
+        CanonicalJSON.writeString(recorded, into: &out)
+        out.append(literal: #","recordedby":"#)
+        CanonicalJSON.writeString(recordedBy, into: &out)
+        out.append(literal: #","seq":"#)
+        return out
     }
 }
 

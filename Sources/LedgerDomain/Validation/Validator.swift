@@ -81,7 +81,7 @@ public struct Validator: Sendable {
             envelope: envelope, data: data, subjectKey: Array(subject.utf8), references: references,
             entryKey: key, line: CanonicalLine.parts(event: event, time: envelope.time),
             viewRecord: envelope.type == .eventRetracted
-                ? nil : ViewRecord.encode(type: envelope.type, subject: subject, data: ViewData(data)))
+                ? nil : ViewRecord.encode(type: envelope.type, subject: subject, object: data))
     }
 
     /// Validates a prepared event against `head`; throws `LedgerError` for the first failing rule.
@@ -124,7 +124,7 @@ public struct Validator: Sendable {
         let streamVersion = version + 1
         let (eventID, idIsKeyed) = try prepared.id.map { ($0, false) } ?? head.assignID(seq: context.seq)
         let line = CanonicalLine.assemble(
-            checked.line, id: eventID, recorded: context.recorded, recordedBy: context.recordedByJSON, seq: context.seq,
+            checked.line, id: eventID, commitMembers: context.commitMembers, seq: context.seq,
             streamVersion: streamVersion)
         if line.count > Self.maxLineBytes {
             throw LedgerError(.tooLarge, "the stored line would be \(line.count) bytes; the limit is 65536")
@@ -167,18 +167,32 @@ public struct Validator: Sendable {
 
 /// An event after the checks that need no head state (`Validator.prepare`).
 public struct PreparedEvent: Sendable {
-    /// What a well-formed event brings to the writer.
-    struct Checked: Sendable {
-        var envelope: Envelope
-        var data: JSONObject
-        var subjectKey: [UInt8]
+    /// What a well-formed event brings to the writer. A class: the writer passes events on by
+    /// value, and a copy of this, with its dozen buffers, cost a retain and a release of each.
+    final class Checked: Sendable {
+        let envelope: Envelope
+        let data: JSONObject
+        let subjectKey: [UInt8]
         /// The subjects the data refers to, in catalogue order, with their field (none for a retraction).
-        var references: [(field: String, subject: Subject)]
+        let references: [(field: String, subject: Subject)]
         /// `SubjectState.Entry.key`: the priority of a priority event, a retraction's target.
-        var entryKey: String
-        var line: CanonicalLine.Parts
+        let entryKey: String
+        let line: CanonicalLine.Parts
         /// The `ViewRecord` value (nil for a retraction).
-        var viewRecord: [UInt8]?
+        let viewRecord: [UInt8]?
+
+        init(
+            envelope: Envelope, data: JSONObject, subjectKey: [UInt8], references: [(field: String, subject: Subject)],
+            entryKey: String, line: CanonicalLine.Parts, viewRecord: [UInt8]?
+        ) {
+            self.envelope = envelope
+            self.data = data
+            self.subjectKey = subjectKey
+            self.references = references
+            self.entryKey = entryKey
+            self.line = line
+            self.viewRecord = viewRecord
+        }
     }
 
     var event = JSONObject()

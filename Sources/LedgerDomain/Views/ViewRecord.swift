@@ -38,29 +38,49 @@ public enum ViewRecord {
         uniqueKeysWithValues: EventType.allCases.enumerated().map { ($0.element, UInt8($0.offset)) })
 
     public static func encode(type: EventType, subject: String, data: ViewData) -> [UInt8] {
+        var out = start(type: type, subject: subject, fields: data.members.count)
+        for (key, value) in data.members { append(code: ViewData.codes[key]!, value, to: &out) }
+        return out
+    }
+
+    /// `encode(type:subject:data: ViewData(object))` without building the `ViewData`: what an
+    /// append does for every event.
+    public static func encode(type: EventType, subject: String, object: JSONObject) -> [UInt8] {
+        var found: [(code: UInt8, index: Int)] = []
+        for (index, member) in object.members.enumerated() {
+            if let code = ViewData.codes[member.key] { found.append((code, index)) }
+        }
+        found.sort { $0.code < $1.code }
+        var out = start(type: type, subject: subject, fields: found.count)
+        for (code, index) in found { append(code: code, ViewField(object.members[index].value), to: &out) }
+        return out
+    }
+
+    private static func start(type: EventType, subject: String, fields: Int) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(64)
         out.append(typeCodes[type]!)
         appendString(subject, to: &out)
-        out.append(UInt8(data.members.count))
-        for (key, value) in data.members {
-            out.append(ViewData.codes[key]!)
-            switch value {
-            case .text(let s):
-                out.append(0)
-                appendString(s, to: &out)
-            case .strings(let list):
-                out.append(1)
-                appendUInt16(list.count, to: &out)
-                for s in list { appendString(s, to: &out) }
-            case .size(let n):
-                out.append(2)
-                for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: UInt32(clamping: n) >> (8 * i))) }
-            case .other:
-                out.append(3)
-            }
-        }
+        out.append(UInt8(fields))
         return out
+    }
+
+    private static func append(code: UInt8, _ value: ViewField, to out: inout [UInt8]) {
+        out.append(code)
+        switch value {
+        case .text(let s):
+            out.append(0)
+            appendString(s, to: &out)
+        case .strings(let list):
+            out.append(1)
+            appendUInt16(list.count, to: &out)
+            for s in list { appendString(s, to: &out) }
+        case .size(let n):
+            out.append(2)
+            for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: UInt32(clamping: n) >> (8 * i))) }
+        case .other:
+            out.append(3)
+        }
     }
 
     /// A bit per event type code, for `type(of:in:)`.
