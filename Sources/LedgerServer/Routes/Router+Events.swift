@@ -95,7 +95,6 @@ extension Router {
         return out
     }
 
-
     /// `GET /v1/events`: canonical lines as NDJSON; with `follow=true` the stream stays open.
     func getEvents(_ request: Request) throws -> Response {
         let after = try Query.unsigned(request.query, "after") ?? 0
