@@ -5,8 +5,9 @@ import Synchronization
 /// The prepared events of one append request, in order, filled in chunks.
 ///
 /// A large batch is prepared (`Validator.prepare`) by workers (one per core but the writer's),
-/// chunk by chunk in order, while the writer thread already validates and stores the chunks that are ready: the
-/// head-state half of a batch then overlaps its shape-checking half instead of following it.
+/// chunk by chunk in order, while the writer thread already validates and stores the chunks
+/// that are ready: the head-state half of a batch then overlaps its shape-checking half instead
+/// of following it.
 /// The writer never waits on a chunk no worker has started: it prepares that one itself, so it
 /// makes progress even when every thread of the shared pool is busy or blocked (a backup waiting
 /// for the writer's transaction, say). The chunks stay until the request is answered, so the

@@ -85,7 +85,7 @@ public enum CanonicalJSON {
         }
     }
 
-    /// The decimal digits of `value`.
+    /// Appends the decimal digits of `value`, without making a String of them.
     public static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
         var count = 1
         var rest = value

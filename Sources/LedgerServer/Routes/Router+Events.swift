@@ -67,25 +67,19 @@ extension Router {
         var out: [UInt8] = []
         out.reserveCapacity(32 + result.entries.count * 140)
         out.append(literal: #"{"events":["#)
-        // The member names as bytes once, not as string views per entry.
-        let id = Array(#"{"id":"#.utf8)
-        let seq = Array(#","seq":"#.utf8)
-        let streamVersion = Array(#","streamversion":"#.utf8)
-        let leafHash = Array(#","leafhash":""#.utf8)
-        let duplicate = Array(#","duplicate":true"#.utf8)
         result.entries.withUnsafeBufferPointer { entries in
             for (i, entry) in entries.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: id)
+                out.append(literal: #"{"id":"#)
                 CanonicalJSON.writeString(entry.id, into: &out)
-                out.append(contentsOf: seq)
+                out.append(literal: #","seq":"#)
                 CanonicalJSON.appendDecimal(entry.seq, to: &out)
-                out.append(contentsOf: streamVersion)
+                out.append(literal: #","streamversion":"#)
                 CanonicalJSON.appendDecimal(UInt64(entry.streamVersion), to: &out)
-                out.append(contentsOf: leafHash)
+                out.append(literal: #","leafhash":""#)
                 Base64.append(entry.leafHash, to: &out)
                 out.append(UInt8(ascii: "\""))
-                if entry.duplicate { out.append(contentsOf: duplicate) }
+                if entry.duplicate { out.append(literal: #","duplicate":true"#) }
                 out.append(UInt8(ascii: "}"))
             }
         }
