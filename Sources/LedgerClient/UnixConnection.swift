@@ -118,12 +118,26 @@ public final class UnixConnection {
 
     /// Reads what the socket has into `chunk` (kept between reads: a fresh 64 KiB array per read
     /// cost more than a small answer's whole exchange); the byte count, 0 at the end.
+    ///
+    /// The read never blocks: when nothing has arrived yet, the thread waits in `poll` for input.
+    /// A thread blocked in `read` on a Unix socket is woken each time the daemon reads what this
+    /// side sent (the kernel announces write space to every sleeper on the socket), only to sleep
+    /// again; `poll` waits for input alone. With 64 clients appending, that spared the clients
+    /// about a third of their kernel time and the daemon the wake-ups.
     private func readSocket() throws -> Int {
         while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, Int32(MSG_DONTWAIT)) }
             if n >= 0 { return n }
-            if errno == EINTR { continue }
-            throw ClientError("read from the daemon failed: \(String(cString: strerror(errno)))")
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK:
+                var input = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                if poll(&input, 1, -1) < 0 && errno != EINTR {
+                    throw ClientError("waiting for the daemon failed: \(String(cString: strerror(errno)))")
+                }
+            default:
+                throw ClientError("read from the daemon failed: \(String(cString: strerror(errno)))")
+            }
         }
     }
 
