@@ -18,16 +18,39 @@ public final class LedgerClient {
         self.socketPath = socketPath
     }
 
-    /// Sends a request on the kept connection (reconnecting once if the daemon closed it).
-    public func send(method: String = "GET", path: String, body: [UInt8]? = nil, contentType: String? = nil) throws
-        -> HTTPAnswer
-    {
-        if let connection, let answer = try? connection.send(method: method, path: path, body: body, contentType: contentType) {
-            return answer
+    /// Sends a request on the kept connection and reads its answer; `whileWaiting` runs once,
+    /// after the request is written and before the answer is read.
+    ///
+    /// When the daemon has closed the kept connection, the request goes once more on a fresh one,
+    /// but only if it cannot have been acted on twice: a read, or any request that could not be
+    /// written at all. An append whose answer was lost after it was sent is an error that says
+    /// so: sent again, events without ids would be stored twice.
+    public func send(
+        method: String = "GET", path: String, body: [UInt8]? = nil, contentType: String? = nil,
+        whileWaiting: () -> Void = {}
+    ) throws -> HTTPAnswer {
+        var waited = false
+        let waitOnce = {
+            if !waited {
+                waited = true
+                whileWaiting()
+            }
+        }
+        if let connection {
+            do {
+                return try connection.send(method: method, path: path, body: body, contentType: contentType, whileWaiting: waitOnce)
+            } catch let error as ClientError {
+                self.connection = nil
+                guard error.requestUnsent || method == "GET" || method == "HEAD" else {
+                    throw ClientError(
+                        "\(error.message) after the whole request was sent: the daemon may have acted on it. "
+                            + "Check (ledgerctl events, ledgerctl history) before sending it again")
+                }
+            }
         }
         let fresh = try UnixConnection(socketPath: socketPath)
         connection = fresh
-        return try fresh.send(method: method, path: path, body: body, contentType: contentType)
+        return try fresh.send(method: method, path: path, body: body, contentType: contentType, whileWaiting: waitOnce)
     }
 
     /// Streams a GET, handing each chunk to `onChunk` until it returns false or the stream ends.

@@ -5,7 +5,16 @@ import Glibc
 /// A failure to reach or talk to the daemon.
 public struct ClientError: Error, CustomStringConvertible, Sendable {
     public let message: String
-    public init(_ message: String) { self.message = message }
+    /// The request was not (completely) written: the daemon cannot have acted on it.
+    public let requestUnsent: Bool
+
+    public init(_ message: String) { self.init(message, requestUnsent: false) }
+
+    init(_ message: String, requestUnsent: Bool) {
+        self.message = message
+        self.requestUnsent = requestUnsent
+    }
+
     public var description: String { message }
 }
 
@@ -46,11 +55,13 @@ public final class UnixConnection {
         if fd >= 0 { close(fd) }
     }
 
-    /// Sends one request and reads the whole answer.
+    /// Sends one request and reads the whole answer; `whileWaiting` runs once the request is
+    /// written, before the answer is read (the daemon works on it meanwhile).
     public func send(
-        method: String, path: String, body: [UInt8]? = nil, contentType: String? = nil
+        method: String, path: String, body: [UInt8]? = nil, contentType: String? = nil, whileWaiting: () -> Void = {}
     ) throws -> HTTPAnswer {
         try writeRequest(method: method, path: path, body: body, contentType: contentType)
+        whileWaiting()
         var answer = try readHead()
         if let length = answer.headers["content-length"].flatMap(Int.init) {
             answer.body = try readExactly(length)
@@ -89,7 +100,8 @@ public final class UnixConnection {
             let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw ClientError("write to the daemon failed: \(String(cString: strerror(errno)))")
+                // A request is acted on only once it has all arrived: this one never will.
+                throw ClientError("write to the daemon failed: \(String(cString: strerror(errno)))", requestUnsent: true)
             }
             offset += n
         }

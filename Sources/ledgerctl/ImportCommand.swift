@@ -37,32 +37,46 @@ struct ImportCommand: ParsableCommand {
         }
         defer { if input != STDIN_FILENO { close(input) } }
         // Read as it is sent, a block at a time, so that a file of any size takes the memory of
-        // one batch. The bar follows the bytes read when the size is known (a regular file).
+        // two batches (the one sent and the next). The bar follows the bytes read when the size is known (a regular file).
         var lines = LineReader(fd: input)
         var info = stat()
         let size = fstat(input, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : nil
         let client = options.client()
         var progress = ProgressBar(total: size ?? 0, label: "importing")
         let started = Date()
-        // The answers are counted on a queue of their own, while the next batch is on its way.
+        // The answers are counted on a queue of their own, and the next batch is read from the
+        // file while the daemon stores this one.
         let tally = Tally()
         var sent = 0
-        var body: [UInt8] = []
-        var numbers: [Int] = []  // the batch's line numbers in the file
-        while true {
-            body.removeAll(keepingCapacity: true)
-            numbers.removeAll(keepingCapacity: true)
+        var batch = Batch()
+        var next = Batch()
+        var readError: (any Error)?
+        func read(into batch: inout Batch) {
+            batch.body.removeAll(keepingCapacity: true)
+            batch.numbers.removeAll(keepingCapacity: true)
             do {
-                while numbers.count < batchSize, let number = try lines.next(appendingTo: &body) { numbers.append(number) }
+                while batch.numbers.count < batchSize, let number = try lines.next(appendingTo: &batch.body) {
+                    batch.numbers.append(number)
+                }
             } catch {
+                readError = error
+            }
+            batch.bytesRead = lines.bytesRead
+        }
+        read(into: &next)
+        while true {
+            if let readError {
                 progress.finish()
-                printError("ledgerctl: cannot read \(file): \(error)")
+                printError("ledgerctl: cannot read \(file): \(readError)")
                 throw Exit.ioError
             }
-            if numbers.isEmpty { break }
+            swap(&batch, &next)
+            if batch.numbers.isEmpty { break }
             let answer: HTTPAnswer
             do {
-                answer = try client.send(method: "POST", path: "/v1/events", body: body, contentType: "application/x-ndjson")
+                answer = try client.send(
+                    method: "POST", path: "/v1/events", body: batch.body, contentType: "application/x-ndjson",
+                    whileWaiting: { read(into: &next) })
             } catch {
                 progress.finish()
                 printError("ledgerctl: \(error)")
@@ -72,6 +86,7 @@ struct ImportCommand: ParsableCommand {
                 progress.finish()
                 let (stored, duplicates) = tally.totals()
                 let problem = try? JSONParser.parse(answer.body)
+                let numbers = batch.numbers
                 let where_ =
                     problem?["index"]?.doubleValue.flatMap { numbers.indices.contains(Int($0)) ? "line \(numbers[Int($0)]): " : nil } ?? ""
                 let code = Problem.report(answer, prefix: "refused at \(where_)")
@@ -79,8 +94,8 @@ struct ImportCommand: ParsableCommand {
                 throw code
             }
             tally.count(answer.body)
-            sent += numbers.count
-            progress.update(events: sent, bytes: lines.bytesRead)
+            sent += batch.numbers.count
+            progress.update(events: sent, bytes: batch.bytesRead)
         }
         progress.update(events: sent, bytes: lines.bytesRead, force: true)
         progress.finish()
@@ -93,6 +108,14 @@ struct ImportCommand: ParsableCommand {
             print("imported \(sent) events from \(file): \(stored) stored, \(duplicates) already stored, in \(String(format: "%.2f", seconds)) s (\(rate) events/s)")
         }
     }
+}
+
+/// One request's NDJSON body and the file's line numbers of its events.
+private struct Batch {
+    var body: [UInt8] = []
+    var numbers: [Int] = []
+    /// The file's bytes read when the batch was complete (the progress bar's position).
+    var bytesRead = 0
 }
 
 /// The non-blank lines of a file descriptor (blank: only spaces, tabs and carriage returns),
