@@ -44,9 +44,8 @@ struct ImportCommand: ParsableCommand {
         let client = options.client()
         var progress = ProgressBar(total: size ?? 0, label: "importing")
         let started = Date()
-        // The answers are counted on a queue of their own, and the next batch is read from the
-        // file while the daemon stores this one.
-        let tally = Tally()
+        // The next batch is read from the file while the daemon stores this one.
+        var tally = Tally()
         var sent = 0
         var batch = Batch()
         var next = Batch()
@@ -84,7 +83,7 @@ struct ImportCommand: ParsableCommand {
             }
             guard (200..<300).contains(answer.status) else {
                 progress.finish()
-                let (stored, duplicates) = tally.totals()
+                let (stored, duplicates) = (tally.stored, tally.duplicates)
                 let problem = try? JSONParser.parse(answer.body)
                 let numbers = batch.numbers
                 let where_ =
@@ -93,13 +92,13 @@ struct ImportCommand: ParsableCommand {
                 printError("ledgerctl: \(stored) events stored and \(duplicates) repeats before the refused batch (lines \(numbers.first!)-\(numbers.last!)), which changed nothing")
                 throw code
             }
-            tally.count(answer.body)
+            tally.count(answer.body, events: batch.numbers.count)
             sent += batch.numbers.count
             progress.update(events: sent, bytes: batch.bytesRead)
         }
         progress.update(events: sent, bytes: lines.bytesRead, force: true)
         progress.finish()
-        let (stored, duplicates) = tally.totals()
+        let (stored, duplicates) = (tally.stored, tally.duplicates)
         let seconds = Date().timeIntervalSince(started)
         if options.format == .json {
             print(CanonicalJSON.string(["events": .int(sent), "stored": .int(stored), "duplicates": .int(duplicates), "seconds": .number((seconds * 1000).rounded() / 1000, plainInteger: false)]))
@@ -177,22 +176,41 @@ struct LineReader {
     }
 }
 
-/// Stored and repeated events, counted from the append answers off the sending thread.
-private final class Tally: @unchecked Sendable {  // Sendable: the counts are touched only on `queue`.
-    private let queue = DispatchQueue(label: "ledgerctl.import.tally")
-    private var stored = 0
-    private var duplicates = 0
+/// Stored and repeated events, counted from the append answers.
+struct Tally {
+    private(set) var stored = 0
+    private(set) var duplicates = 0
 
-    func count(_ answer: [UInt8]) {
-        queue.async {
-            for entry in (try? JSONParser.parse(answer))?["events"]?.arrayValue ?? [] {
-                if entry["duplicate"]?.boolValue == true { self.duplicates += 1 } else { self.stored += 1 }
-            }
-        }
+    /// Counts the answer to a batch of `events` events: one entry each, those marked
+    /// `"duplicate":true` repeats. The marks are found as bytes rather than by parsing the answer,
+    /// which took a core about 15 ms per 10,000-event answer, next to the daemon. That is exact for
+    /// a JSON answer: inside a string every `"` is escaped, so those bytes are always the member.
+    mutating func count(_ answer: [UInt8], events: Int) {
+        let repeats = Self.occurrences(of: Self.mark, in: answer)
+        duplicates += repeats
+        stored += events - repeats
     }
 
-    /// The counts once every answer handed over so far is counted.
-    func totals() -> (stored: Int, duplicates: Int) {
-        queue.sync { (stored, duplicates) }
+    static let mark = Array(#""duplicate":true"#.utf8)
+
+    static func occurrences(of needle: [UInt8], in haystack: [UInt8]) -> Int {
+        haystack.withUnsafeBytes { hay in
+            needle.withUnsafeBytes { needle in
+                guard let base = hay.baseAddress, let first = needle.first, hay.count >= needle.count else { return 0 }
+                var count = 0
+                var offset = 0
+                let last = hay.count - needle.count
+                while offset <= last, let found = memchr(base + offset, Int32(first), last - offset + 1) {
+                    let at = base.distance(to: UnsafeRawPointer(found))
+                    if memcmp(found, needle.baseAddress!, needle.count) == 0 {
+                        count += 1
+                        offset = at + needle.count
+                    } else {
+                        offset = at + 1
+                    }
+                }
+                return count
+            }
+        }
     }
 }

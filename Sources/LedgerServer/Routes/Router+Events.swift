@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import LedgerDomain
 import LedgerEngine
 import NIOCore
@@ -207,8 +210,11 @@ enum EventBody {
         body.withUnsafeReadableBytes { bytes in
             var ranges: [Range<Int>] = []
             var start = 0
+            guard let base = bytes.baseAddress else { return ranges }
             while start <= bytes.count {
-                let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+                // memchr: a byte-by-byte search took milliseconds for a 10,000-line body.
+                let newline = memchr(base + start, 0x0A, bytes.count - start)
+                let end = newline.map { base.distance(to: UnsafeRawPointer($0)) } ?? bytes.count
                 if !bytes[start..<end].allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { ranges.append(start..<end) }
                 start = end + 1
             }
