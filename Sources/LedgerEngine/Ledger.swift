@@ -179,6 +179,7 @@ public final class Ledger: Sendable {
 
     /// Applies and commits a group; nil when the map is full at its maximum size.
     private func process(_ group: [PendingAppend]) -> [Result<AppendResult, any Error>]? {
+        growAhead()
         while true {
             let start = state.withLock { $0 }
             let clock = ContinuousClock.now
@@ -242,6 +243,22 @@ public final class Ledger: Sendable {
                 let failure = LedgerError(.internalError, "the store failed: \(error)")
                 return group.map { _ in .failure(failure) }
             }
+        }
+    }
+
+    /// Grows the map before a commit once a quarter of it is left: a transaction that runs out of
+    /// map is dropped and applied again after the growth, which cost a 10,000-event import batch
+    /// its whole work (about 0.1 s) at each doubling. Growing only reserves address space; the
+    /// file grows as pages are written.
+    private func growAhead() {
+        let mapSize = env.mapSize
+        guard mapSize < options.maximumMapSize, env.usedBytes > mapSize / 4 * 3 else { return }
+        do {
+            if try env.grow(maximum: options.maximumMapSize) {
+                logger.notice("map grown", metadata: ["size": "\(env.mapSize)"])
+            }
+        } catch {
+            logger.error("map growth failed: \(error)")
         }
     }
 

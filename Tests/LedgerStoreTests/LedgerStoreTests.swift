@@ -163,6 +163,24 @@ struct LedgerStoreTests {
         }
     }
 
+    @Test func theMapGrowsBeforeItIsFull() async throws {
+        try await withTemporaryDirectory { dir in
+            let ledger = try Ledger(options: LedgerOptions(directory: dir, initialMapSize: 1 << 20, maximumMapSize: 8 << 20))
+            defer { ledger.close() }
+            var batch = 0
+            while ledger.storage.used <= (1 << 20) / 4 * 3 {
+                _ = try await ledger.append((0..<10).map { actor("a\(batch)-\($0)", padding: 2000) }, batch: true, recordedBy: "t")
+                batch += 1
+                try #require(batch < 100)
+            }
+            #expect(ledger.storage.mapSize == 1 << 20)
+            // Past three quarters: the next commit grows the map first, with room still left.
+            _ = try await ledger.append([actor("next")], batch: false, recordedBy: "t")
+            #expect(ledger.storage.mapSize > 1 << 20)
+            #expect(ledger.storage.used < 1 << 20)
+        }
+    }
+
     @Test func theMapGrowsAndThenRefusesWithStorageFull() async throws {
         try await withTemporaryDirectory { dir in
             let ledger = try Ledger(options: LedgerOptions(directory: dir, initialMapSize: 1 << 20, maximumMapSize: 8 << 20))
