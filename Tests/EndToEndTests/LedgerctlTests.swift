@@ -5,6 +5,23 @@ import Testing
 
 @Suite("ledgerctl against a running ledgerd", .serialized)
 struct LedgerctlTests {
+    @Test func anImportCountsNewEventsAndRepeatsInTheSameBatches() throws {
+        let daemon = try Daemon()
+        let demoLines = try String(contentsOfFile: packageRoot + "/demo/brussels.ndjson", encoding: .utf8)
+            .split(separator: "\n")
+        let half = demoLines.count / 2
+        let first = Data(demoLines[..<half].joined(separator: "\n").utf8)
+        var result = try daemon.ctl(["import", "-", "--format", "json"], stdin: first)
+        #expect(try json(result.stdout)["stored"] == .int(half))
+        // Batches of 7 that mix repeats (the first half again) with new events.
+        let all = Data(demoLines.joined(separator: "\n").utf8)
+        result = try daemon.ctl(["import", "-", "--format", "json", "--batch-size", "7"], stdin: all)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try json(result.stdout)["stored"] == .int(demoLines.count - half))
+        #expect(try json(result.stdout)["duplicates"] == .int(half))
+        #expect(try json(result.stdout)["events"] == .int(demoLines.count))
+    }
+
     @Test func importsTheDemoLedgerAndReadsItBack() throws {
         let daemon = try Daemon()
         let demo = packageRoot + "/demo/brussels.ndjson"
