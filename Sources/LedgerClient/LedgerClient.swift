@@ -38,7 +38,8 @@ public final class LedgerClient {
         }
         if let connection {
             do {
-                return try connection.send(method: method, path: path, body: body, contentType: contentType, whileWaiting: waitOnce)
+                return try connection.send(
+                    method: method, path: path, body: body, contentType: contentType, whileWaiting: waitOnce)
             } catch let error as ClientError {
                 self.connection = nil
                 guard error.requestUnsent || method == "GET" || method == "HEAD" else {

@@ -37,7 +37,8 @@ struct ImportCommand: ParsableCommand {
         }
         defer { if input != STDIN_FILENO { close(input) } }
         // Read as it is sent, a block at a time, so that a file of any size takes the memory of
-        // two batches (the one sent and the next). The bar follows the bytes read when the size is known (a regular file).
+        // two batches (the one sent and the next). The bar follows the bytes read when the size
+        // is known (a regular file).
         var lines = LineReader(fd: input)
         var info = stat()
         let size = fstat(input, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : nil

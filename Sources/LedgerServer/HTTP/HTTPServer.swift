@@ -44,7 +44,8 @@ public final class HTTPServer: Service, Sendable {
             .serverChannelOption(.backlog, value: 512)
             // Reads of up to 256 KiB (NIO's default stops at 64 KiB), as much as a Unix socket's
             // buffer holds: a 2.5 MB import batch then arrives in a dozen reads, not forty.
-            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 256 << 10))
+            .childChannelOption(
+                .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 256 << 10))
             .childChannelInitializer { channel in self.initialize(channel) }
             .bind(unixDomainSocketPath: socketPath, cleanupExistingSocketFile: false).get()
         chmod(socketPath, 0o660)
