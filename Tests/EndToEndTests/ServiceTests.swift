@@ -155,6 +155,10 @@ struct ServiceTests {
         #expect(samples["ledger_appended_events_total"] == 1)
         #expect(samples["ledger_refusals_total{code=\"already-exists\"}"] == 1)
         #expect(samples["ledger_commit_seconds_count"] ?? 0 >= 1)
+        // Every commit's page writes and syncs are a part of it.
+        #expect(samples["ledger_sync_seconds_count"] == samples["ledger_commit_seconds_count"])
+        #expect(samples["ledger_sync_seconds_sum"] ?? .infinity <= samples["ledger_commit_seconds_sum"] ?? 0)
+        #expect(samples["ledger_sync_seconds_sum"] ?? 0 > 0)
         #expect(samples["ledger_map_bytes"] ?? 0 > 0)
         daemon.stop()
     }

@@ -47,6 +47,11 @@ public final class Metrics: Sendable {
         lines += v.batchSizes.render("ledger_batch_events")
         lines += ["# HELP ledger_commit_seconds Time from taking a group of appends to its synced commit.", "# TYPE ledger_commit_seconds histogram"]
         lines += ledger.commitLatency.withLock { $0 }.render("ledger_commit_seconds")
+        lines += [
+            "# HELP ledger_sync_seconds Time of each commit spent writing and syncing its pages, once the group is applied.",
+            "# TYPE ledger_sync_seconds histogram",
+        ]
+        lines += ledger.syncLatency.withLock { $0 }.render("ledger_sync_seconds")
         lines += ["# HELP ledger_view_seconds Time to compute a view.", "# TYPE ledger_view_seconds histogram"]
         for name in v.viewLatency.keys.sorted() { lines += v.viewLatency[name]!.render("ledger_view_seconds", labels: "view=\"\(name)\"") }
         lines += [
