@@ -2,22 +2,24 @@
 /// a retraction's target (`unknown-reference` before `invalid-state`).
 enum StateRules {
     /// Returns, for a retraction, the target's seq and its references; throws when a rule fails.
+    /// `key` is the event's `SubjectState.Entry.key`: the priority of a priority event, the
+    /// target of a retraction.
     static func check(
-        _ envelope: Envelope, data: JSONObject, state: SubjectState, head: HeadState
+        _ envelope: Envelope, key: String, state: SubjectState, head: HeadState
     ) throws -> (seq: UInt64, references: [Subject])? {
         switch envelope.type {
         case .priorityAdopted:
-            let priority = data["priority"]!.stringValue!
+            let priority = key
             if state.position(of: priority) == .adopted {
                 throw LedgerError(.invalidState, "\(priority) is already adopted in \(envelope.subject)")
             }
         case .priorityDropped:
-            let priority = data["priority"]!.stringValue!
+            let priority = key
             if state.position(of: priority) != .adopted {
                 throw LedgerError(.invalidState, "\(priority) is not currently adopted in \(envelope.subject)")
             }
         case .priorityWaived:
-            let priority = data["priority"]!.stringValue!
+            let priority = key
             switch state.position(of: priority) {
             case .adopted: throw LedgerError(.invalidState, "\(priority) is adopted in \(envelope.subject)")
             case .waived: throw LedgerError(.invalidState, "\(priority) is already waived in \(envelope.subject)")
@@ -26,7 +28,7 @@ enum StateRules {
         case .measureAmended, .measureEnded, .reportingRequired, .coordinationEnded:
             if state.ended { throw LedgerError(.invalidState, "\(envelope.subject) has ended") }
         case .eventRetracted:
-            return try checkRetraction(envelope, data: data, state: state, head: head)
+            return try checkRetraction(envelope, target: key, state: state, head: head)
         default:
             break
         }
@@ -34,9 +36,8 @@ enum StateRules {
     }
 
     private static func checkRetraction(
-        _ envelope: Envelope, data: JSONObject, state: SubjectState, head: HeadState
+        _ envelope: Envelope, target: String, state: SubjectState, head: HeadState
     ) throws -> (seq: UInt64, references: [Subject]) {
-        let target = data["target"]!.stringValue!
         guard let entry = state.entries.first(where: { $0.id == target }) else {
             throw LedgerError(.unknownReference, "target \(target) is not an event on \(envelope.subject)")
         }

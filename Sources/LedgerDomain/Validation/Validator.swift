@@ -34,7 +34,10 @@ public struct Validator: Sendable {
             }
             id = s
         }
-        var prepared = PreparedEvent(event: event, id: id)
+        // The event itself is kept only for the repeat check, which needs an id: without one,
+        // its JSON tree is freed here, on the thread that built it, and not by whoever drops
+        // the prepared event later (freeing across threads cost glibc's allocator more).
+        var prepared = PreparedEvent(event: id == nil ? JSONObject() : event, id: id)
         do {
             if let key = attributes.firstUnknown {
                 throw LedgerError(.unknownField, "unknown attribute \"\(key)\"")
@@ -78,7 +81,7 @@ public struct Validator: Sendable {
         }
         let subject = envelope.subject.description
         return PreparedEvent.Checked(
-            envelope: envelope, data: data, subjectKey: Array(subject.utf8), references: references,
+            envelope: envelope, subjectKey: Array(subject.utf8), references: references,
             entryKey: key, line: CanonicalLine.parts(event: event, time: envelope.time),
             viewRecord: envelope.type == .eventRetracted
                 ? nil : ViewRecord.encode(type: envelope.type, subject: subject, object: data))
@@ -119,7 +122,7 @@ public struct Validator: Sendable {
         }
         try checkReferences(checked, head: head)
         var newState = state ?? SubjectState()
-        let retracted = try StateRules.check(envelope, data: checked.data, state: newState, head: head)
+        let retracted = try StateRules.check(envelope, key: checked.entryKey, state: newState, head: head)
 
         let streamVersion = version + 1
         let (eventID, idIsKeyed) = try prepared.id.map { ($0, false) } ?? head.assignID(seq: context.seq)
@@ -171,22 +174,21 @@ public struct PreparedEvent: Sendable {
     /// value, and a copy of this, with its dozen buffers, cost a retain and a release of each.
     final class Checked: Sendable {
         let envelope: Envelope
-        let data: JSONObject
         let subjectKey: [UInt8]
         /// The subjects the data refers to, in catalogue order, with their field (none for a retraction).
         let references: [(field: String, subject: Subject)]
-        /// `SubjectState.Entry.key`: the priority of a priority event, a retraction's target.
+        /// `SubjectState.Entry.key`: the priority of a priority event, a retraction's target
+        /// (all that the state rules read of the data).
         let entryKey: String
         let line: CanonicalLine.Parts
         /// The `ViewRecord` value (nil for a retraction).
         let viewRecord: [UInt8]?
 
         init(
-            envelope: Envelope, data: JSONObject, subjectKey: [UInt8], references: [(field: String, subject: Subject)],
+            envelope: Envelope, subjectKey: [UInt8], references: [(field: String, subject: Subject)],
             entryKey: String, line: CanonicalLine.Parts, viewRecord: [UInt8]?
         ) {
             self.envelope = envelope
-            self.data = data
             self.subjectKey = subjectKey
             self.references = references
             self.entryKey = entryKey
