@@ -308,10 +308,11 @@ public final class Ledger: Sendable {
     }
 
     private func store(_ event: AcceptedEvent, in txn: Transaction, frontier: inout MerkleTree.Frontier?) throws {
-        let seqKey = Keys.uint64(event.seq)
-        try txn.put(tables.events, seqKey, event.line, append: true)
+        try txn.put(tables.events, uint64Key: event.seq, event.line, append: true)
         try txn.put(tables.nodes, TreeNodeKey.make(level: 0, index: event.seq - 1), event.leafHash, append: true)
-        if !event.idIsKeyed && tables.needsIndex(id: event.id, seq: event.seq) { try txn.put(tables.ids, Array(event.id.utf8), seqKey) }
+        if !event.idIsKeyed && tables.needsIndex(id: event.id, seq: event.seq) {
+            try txn.put(tables.ids, Array(event.id.utf8), Keys.uint64(event.seq))
+        }
         try txn.put(tables.subjects, event.subjectKey, event.subjectState.encoded())
         for reference in Set(event.references) {
             try txn.put(tables.refs, LedgerTables.refKey(reference, seq: event.seq), [UInt8]())
@@ -327,7 +328,7 @@ public final class Ledger: Sendable {
             try txn.put(tables.views, projection.key, projection.value)
         }
         if let retracted = event.retracted {
-            try txn.put(tables.retractions, seqKey, Keys.uint64(retracted.seq))
+            try txn.put(tables.retractions, uint64Key: event.seq, Keys.uint64(retracted.seq))
             for reference in Set(retracted.references) {
                 try txn.delete(tables.refs, LedgerTables.refKey(reference, seq: retracted.seq))
             }

@@ -7,7 +7,11 @@ struct StoreHeadState: HeadState {
     let tables: LedgerTables
 
     func subjectState(_ subject: Subject) throws -> SubjectState? {
-        try txn.withValue(tables.subjects, subject.bytes) { try SubjectState(decoding: $0) }
+        try subjectState(subject, bytes: subject.bytes)
+    }
+
+    func subjectState(_ subject: Subject, bytes: [UInt8]) throws -> SubjectState? {
+        try txn.withValue(tables.subjects, bytes) { try SubjectState(decoding: $0) }
     }
 
     func storedEvent(id: String) throws -> StoredEvent? {
@@ -25,7 +29,9 @@ struct StoreHeadState: HeadState {
 
     /// The keyed id of `seq`, unless a recorder already gave that very string as an id.
     func assignID(seq: UInt64) throws -> (id: String, keyed: Bool) {
-        guard let assigned = tables.assignedIDs?.id(seq: seq), try txn.get(tables.ids, Array(assigned.utf8)) == nil else {
+        guard var assigned = tables.assignedIDs?.id(seq: seq),
+            try !assigned.withUTF8({ try txn.contains(tables.ids, UnsafeRawBufferPointer($0)) })
+        else {
             return (EventID.random(), false)
         }
         return (assigned, true)

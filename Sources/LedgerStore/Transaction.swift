@@ -95,6 +95,16 @@ public final class Transaction {
         try value(db, key) { Array($0) }
     }
 
+    /// Whether `key` is stored, without copying its value.
+    public func contains(_ db: Database, _ key: UnsafeRawBufferPointer) throws -> Bool {
+        try value(db, key) { _ in true } ?? false
+    }
+
+    /// `put` under the 8 big-endian bytes of `key` (`Keys.uint64`), without making an array of them.
+    public func put(_ db: Database, uint64Key key: UInt64, _ value: [UInt8], append: Bool = false) throws {
+        try withUnsafeBytes(of: key.bigEndian) { try store(db, $0, value, append: append) }
+    }
+
     /// `put` for a byte-array key and value.
     public func put(_ db: Database, _ key: [UInt8], _ value: [UInt8], append: Bool = false) throws {
         try store(db, key, value, append: append)

@@ -8,7 +8,12 @@ public enum TimeParser {
 
     /// The instant, fractions cut toward the past; nil when malformed, impossible or outside years 1-9999.
     public static func parse(_ text: String, dateOnly: DateOnly = .startOfDay) -> Timestamp? {
-        let b = Array(text.utf8)
+        // Read in place: every event's time is parsed, and a copy of its bytes cost an allocation.
+        var text = text
+        return text.withUTF8 { parse(bytes: $0, dateOnly: dateOnly) }
+    }
+
+    private static func parse(bytes b: UnsafeBufferPointer<UInt8>, dateOnly: DateOnly) -> Timestamp? {
         guard b.count >= 10, let date = parseDate(b) else { return nil }
         if b.count == 10 {
             let stamp = Timestamp(civil: date, secondOfDay: dateOnly == .startOfDay ? 0 : 86_399)
@@ -46,12 +51,11 @@ public enum TimeParser {
 
     /// Parses `YYYY-MM-DD` alone.
     public static func parseDateOnly(_ text: String) -> CivilDate? {
-        let b = Array(text.utf8)
-        guard b.count == 10 else { return nil }
-        return parseDate(b)
+        var text = text
+        return text.withUTF8 { $0.count == 10 ? parseDate($0) : nil }
     }
 
-    private static func parseDate(_ b: [UInt8]) -> CivilDate? {
+    private static func parseDate(_ b: UnsafeBufferPointer<UInt8>) -> CivilDate? {
         guard let year = number(b, 0, 4), b[4] == UInt8(ascii: "-"), let month = number(b, 5, 2),
             b[7] == UInt8(ascii: "-"), let day = number(b, 8, 2)
         else { return nil }
@@ -63,7 +67,7 @@ public enum TimeParser {
         stamp >= .minimum && stamp <= .maximum ? stamp : nil
     }
 
-    private static func number(_ b: [UInt8], _ at: Int, _ count: Int) -> Int64? {
+    private static func number(_ b: UnsafeBufferPointer<UInt8>, _ at: Int, _ count: Int) -> Int64? {
         guard at + count <= b.count else { return nil }
         var value: Int64 = 0
         for i in at..<(at + count) {

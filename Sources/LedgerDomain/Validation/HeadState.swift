@@ -18,6 +18,8 @@ public struct StoredEvent: Sendable, Equatable {
 public protocol HeadState {
     /// The subject's state, or nil when nothing was ever recorded on it.
     func subjectState(_ subject: Subject) throws -> SubjectState?
+    /// `subjectState`, given also `subject.bytes`, which a store can use as its key as they are.
+    func subjectState(_ subject: Subject, bytes: [UInt8]) throws -> SubjectState?
     /// The stored event with this id, if any.
     func storedEvent(id: String) throws -> StoredEvent?
     /// Whether some live event on another subject refers to `subject` in its data.
@@ -28,6 +30,8 @@ public protocol HeadState {
 }
 
 extension HeadState {
+    public func subjectState(_ subject: Subject, bytes: [UInt8]) throws -> SubjectState? { try subjectState(subject) }
+
     public func assignID(seq: UInt64) throws -> (id: String, keyed: Bool) { (EventID.random(), false) }
 }
 

@@ -102,7 +102,7 @@ public struct Validator: Sendable {
         let checked = prepared.checked!
         let envelope = checked.envelope
 
-        let state = try head.subjectState(envelope.subject)
+        let state = try head.subjectState(envelope.subject, bytes: checked.subjectKey)
         let version = state?.streamVersion ?? 0
         if let expected = envelope.expectedVersion, expected != version {
             throw LedgerError(

@@ -46,19 +46,29 @@ public enum ViewRecord {
     /// `encode(type:subject:data: ViewData(object))` without building the `ViewData`: what an
     /// append does for every event.
     public static func encode(type: EventType, subject: String, object: JSONObject) -> [UInt8] {
-        var found: [(code: UInt8, index: Int)] = []
-        for (index, member) in object.members.enumerated() {
-            if let code = ViewData.codes[member.key] { found.append((code, index)) }
+        let members = object.members
+        // The fields found, on the stack: this runs for every appended event.
+        return withUnsafeTemporaryAllocation(of: (code: UInt8, index: Int).self, capacity: members.count) { found in
+            var count = 0
+            for (index, member) in members.enumerated() {
+                if let code = ViewData.codes[member.key] {
+                    found[count] = (code, index)
+                    count += 1
+                }
+            }
+            var fields = UnsafeMutableBufferPointer(rebasing: found[..<count])
+            fields.sort { $0.code < $1.code }
+            var out = start(type: type, subject: subject, fields: count, capacity: 256)
+            for (code, index) in fields { append(code: code, ViewField(members[index].value), to: &out) }
+            return out
         }
-        found.sort { $0.code < $1.code }
-        var out = start(type: type, subject: subject, fields: found.count)
-        for (code, index) in found { append(code: code, ViewField(object.members[index].value), to: &out) }
-        return out
     }
 
-    private static func start(type: EventType, subject: String, fields: Int) -> [UInt8] {
+    /// The record's head; `capacity` is room reserved for the whole record (one allocation for
+    /// most: a record grown past its first guess was allocated again).
+    private static func start(type: EventType, subject: String, fields: Int, capacity: Int = 64) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(64)
+        out.reserveCapacity(capacity)
         out.append(typeCodes[type]!)
         appendString(subject, to: &out)
         out.append(UInt8(fields))
