@@ -123,6 +123,17 @@ public enum TreeNodeKey {
         }
     }
 
+    /// Calls `body` with `make(level:index:)`'s bytes, built on the stack: the writer stores a
+    /// leaf for every event.
+    public static func withKey<T>(level: Int, index: UInt64, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        let last = ((index + 1) << UInt64(level)) - 1
+        return try withUnsafeTemporaryAllocation(byteCount: 9, alignment: 1) { key in
+            withUnsafeBytes(of: last.bigEndian) { key.copyMemory(from: $0) }
+            key[8] = UInt8(level)
+            return try body(UnsafeRawBufferPointer(key))
+        }
+    }
+
     /// The level and index a key names; nil for a key of another length.
     public static func parse(_ key: UnsafeRawBufferPointer) -> (level: Int, index: UInt64)? {
         guard key.count == 9 else { return nil }

@@ -105,6 +105,11 @@ public final class Transaction {
         try withUnsafeBytes(of: key.bigEndian) { try store(db, $0, value, append: append) }
     }
 
+    /// `put` for a key in a buffer (one on the stack, say) and a byte-array value.
+    public func put(_ db: Database, rawKey key: UnsafeRawBufferPointer, _ value: [UInt8], append: Bool = false) throws {
+        try store(db, key, value, append: append)
+    }
+
     /// `put` for a byte-array key and value.
     public func put(_ db: Database, _ key: [UInt8], _ value: [UInt8], append: Bool = false) throws {
         try store(db, key, value, append: append)

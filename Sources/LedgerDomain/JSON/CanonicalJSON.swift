@@ -39,31 +39,33 @@ public enum CanonicalJSON {
             out.append(UInt8(ascii: "]"))
         case .object(let object):
             out.append(UInt8(ascii: "{"))
-            let members = sorted ? sortedMembers(object) : object.members
-            for (i, member) in members.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(member.key, into: &out)
+            let members = object.members
+            func member(_ position: Int, _ index: Int) {
+                if position > 0 { out.append(UInt8(ascii: ",")) }
+                writeString(members[index].key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                write(member.value, into: &out, sorted: sorted)
+                write(members[index].value, into: &out, sorted: sorted)
+            }
+            if !sorted || zip(members, members.dropFirst()).allSatisfy({ memberLess($0.key, $1.key) }) {
+                for index in members.indices { member(index, index) }
+            } else {
+                // The order as indices on the stack: a sorted copy of the members was an
+                // allocation for every object of every event.
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: members.count) { buffer in
+                    var order = buffer
+                    _ = order.initialize(from: members.indices)
+                    order.sort { memberLess(members[$0].key, members[$1].key) }
+                    for (position, index) in order.enumerated() { member(position, index) }
+                }
             }
             out.append(UInt8(ascii: "}"))
         }
     }
 
-    /// The members in RFC 8785 order. Names that are all ASCII (the usual case) compare as bytes,
-    /// and members already in order are not sorted again.
-    static func sortedMembers(_ object: JSONObject) -> [(key: String, value: JSONValue)] {
-        let members = object.members
-        let ascii = members.allSatisfy { $0.key.utf8.allSatisfy { $0 < 0x80 } }
-        let less: (String, String) -> Bool
-        if ascii {
-            // For ASCII, String's own order (by Unicode scalar) is byte order, and fast.
-            less = { (a: String, b: String) -> Bool in a < b }
-        } else {
-            less = { (a: String, b: String) -> Bool in utf16Less(a, b) }
-        }
-        if zip(members, members.dropFirst()).allSatisfy({ less($0.key, $1.key) }) { return members }
-        return members.sorted { less($0.key, $1.key) }
+    /// RFC 8785's order of member names. Names that are all ASCII (the usual case) compare with
+    /// String's own order, which for them is byte order, and fast.
+    static func memberLess(_ a: String, _ b: String) -> Bool {
+        a.utf8.allSatisfy { $0 < 0x80 } && b.utf8.allSatisfy { $0 < 0x80 } ? a < b : utf16Less(a, b)
     }
 
     /// Orders strings by their UTF-16 code units, as RFC 8785 sorts member names.

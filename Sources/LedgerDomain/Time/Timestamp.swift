@@ -31,27 +31,43 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         }
         // Digit by digit: string interpolation cost more than the rest of an event's checks.
         return String(unsafeUninitializedCapacity: 20) { out in
-            func put(_ value: Int64, _ width: Int, at offset: Int) {
-                var v = value
-                for i in stride(from: offset + width - 1, through: offset, by: -1) {
-                    out[i] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
-                    v /= 10
-                }
-            }
-            put(date.year, 4, at: 0)
-            out[4] = UInt8(ascii: "-")
-            put(date.month, 2, at: 5)
-            out[7] = UInt8(ascii: "-")
-            put(date.day, 2, at: 8)
-            out[10] = UInt8(ascii: "T")
-            put(sod / 3600, 2, at: 11)
-            out[13] = UInt8(ascii: ":")
-            put(sod / 60 % 60, 2, at: 14)
-            out[16] = UInt8(ascii: ":")
-            put(sod % 60, 2, at: 17)
-            out[19] = UInt8(ascii: "Z")
+            Self.fill(out, date: date, secondOfDay: sod)
             return 20
         }
+    }
+
+    /// Appends `description`'s bytes to `out`, without making the string (every stored line has one).
+    public func appendDescription(to out: inout [UInt8]) {
+        let (date, sod) = civil
+        guard (0...9999).contains(date.year) else {
+            out.append(contentsOf: description.utf8)
+            return
+        }
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: 20))
+        out.withUnsafeMutableBufferPointer { Self.fill(UnsafeMutableBufferPointer(rebasing: $0[start...]), date: date, secondOfDay: sod) }
+    }
+
+    private static func fill(_ out: UnsafeMutableBufferPointer<UInt8>, date: CivilDate, secondOfDay sod: Int64) {
+        func put(_ value: Int64, _ width: Int, at offset: Int) {
+            var v = value
+            for i in stride(from: offset + width - 1, through: offset, by: -1) {
+                out[i] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
+                v /= 10
+            }
+        }
+        put(date.year, 4, at: 0)
+        out[4] = UInt8(ascii: "-")
+        put(date.month, 2, at: 5)
+        out[7] = UInt8(ascii: "-")
+        put(date.day, 2, at: 8)
+        out[10] = UInt8(ascii: "T")
+        put(sod / 3600, 2, at: 11)
+        out[13] = UInt8(ascii: ":")
+        put(sod / 60 % 60, 2, at: 14)
+        out[16] = UInt8(ascii: ":")
+        put(sod % 60, 2, at: 17)
+        out[19] = UInt8(ascii: "Z")
     }
 
     /// The date part, `YYYY-MM-DD`.

@@ -51,8 +51,9 @@ public enum CanonicalLine {
         let tailStart = bytes.count
         bytes.append(literal: #","subject":"#)
         CanonicalJSON.write(event.subject!, into: &bytes)
-        bytes.append(literal: #","time":"#)
-        CanonicalJSON.writeString(time.description, into: &bytes)
+        bytes.append(literal: #","time":""#)
+        time.appendDescription(to: &bytes)  // digits and separators: nothing to escape
+        bytes.append(UInt8(ascii: "\""))
         bytes.append(literal: #","type":"#)
         CanonicalJSON.write(event.type!, into: &bytes)
         bytes.append(UInt8(ascii: "}"))
