@@ -309,7 +309,9 @@ public final class Ledger: Sendable {
 
     private func store(_ event: AcceptedEvent, in txn: Transaction, frontier: inout MerkleTree.Frontier?) throws {
         try txn.put(tables.events, uint64Key: event.seq, event.line, append: true)
-        try TreeNodeKey.withKey(level: 0, index: event.seq - 1) { try txn.put(tables.nodes, rawKey: $0, event.leafHash, append: true) }
+        try TreeNodeKey.withKey(level: 0, index: event.seq - 1) {
+            try txn.put(tables.nodes, rawKey: $0, event.leafHash, append: true)
+        }
         if !event.idIsKeyed && tables.needsIndex(id: event.id, seq: event.seq) {
             try txn.put(tables.ids, Array(event.id.utf8), Keys.uint64(event.seq))
         }

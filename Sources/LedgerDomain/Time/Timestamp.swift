@@ -45,7 +45,9 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         }
         let start = out.count
         out.append(contentsOf: repeatElement(0, count: 20))
-        out.withUnsafeMutableBufferPointer { Self.fill(UnsafeMutableBufferPointer(rebasing: $0[start...]), date: date, secondOfDay: sod) }
+        out.withUnsafeMutableBufferPointer {
+            Self.fill(UnsafeMutableBufferPointer(rebasing: $0[start...]), date: date, secondOfDay: sod)
+        }
     }
 
     private static func fill(_ out: UnsafeMutableBufferPointer<UInt8>, date: CivilDate, secondOfDay sod: Int64) {
