@@ -227,8 +227,8 @@ public final class Ledger: Sendable {
                 }
                 state.withLock { $0 = WriterState(head: head, lastRecordedMilliseconds: now, frontier: frontier) }
                 let committed = ContinuousClock.now
-                commitLatency.withLock { $0.observe(Self.seconds(committed - clock)) }
-                syncLatency.withLock { $0.observe(Self.seconds(committed - applied)) }
+                commitLatency.withLock { $0.observe((committed - clock).seconds) }
+                syncLatency.withLock { $0.observe((committed - applied).seconds) }
                 return results
             } catch let refused as RefusedAlone {
                 return [.failure(refused.error)]
@@ -250,17 +250,13 @@ public final class Ledger: Sendable {
         }
     }
 
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
     /// Grows the map before a commit once a quarter of it is left: a transaction that runs out of
     /// map is dropped and applied again after the growth, which cost a 10,000-event import batch
     /// its whole work (about 0.1 s) at each doubling. Growing only reserves address space; the
     /// file grows as pages are written.
     private func growAhead() {
-        let mapSize = env.mapSize
-        guard mapSize < options.maximumMapSize, env.usedBytes > mapSize / 4 * 3 else { return }
+        let (used, mapSize) = storage
+        guard mapSize < options.maximumMapSize, used > mapSize / 4 * 3 else { return }
         do {
             if try env.grow(maximum: options.maximumMapSize) {
                 logger.notice("map grown", metadata: ["size": "\(env.mapSize)"])

@@ -115,16 +115,11 @@ struct LedgerTables: Sendable {
 /// `(index + 1) · 2^level − 1` (8 bytes big-endian), then its level (1 byte). Leaves are level 0.
 public enum TreeNodeKey {
     public static func make(level: Int, index: UInt64) -> [UInt8] {
-        let last = ((index + 1) << UInt64(level)) - 1
-        return [UInt8](unsafeUninitializedCapacity: 9) { key, count in
-            for i in 0..<8 { key[i] = UInt8(truncatingIfNeeded: last >> (56 - 8 * UInt64(i))) }
-            key[8] = UInt8(level)
-            count = 9
-        }
+        withKey(level: level, index: index) { Array($0) }
     }
 
-    /// Calls `body` with `make(level:index:)`'s bytes, built on the stack: the writer stores a
-    /// leaf for every event.
+    /// Calls `body` with the key's bytes, built on the stack: the writer stores a leaf for every
+    /// event.
     public static func withKey<T>(level: Int, index: UInt64, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
         let last = ((index + 1) << UInt64(level)) - 1
         return try withUnsafeTemporaryAllocation(byteCount: 9, alignment: 1) { key in

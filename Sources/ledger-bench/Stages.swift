@@ -44,8 +44,7 @@ enum Stages {
             let wall = ContinuousClock.now - start
             figures["append CPU", default: []].append((processCPU() - cpu) / Double(events))
             figures["append writer CPU", default: []].append(threadCPU(named: "ledger-writer") / Double(events))
-            figures["append wall", default: []].append(
-                (Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18) / Double(events))
+            figures["append wall", default: []].append(wall.seconds / Double(events))
             ledger.close()
             try? FileManager.default.removeItem(atPath: dir)
         }

@@ -8,6 +8,7 @@ import Testing
 @Suite("The client's reconnect rule")
 struct ClientTests {
     @Test func anAppendWhoseAnswerIsLostIsNotSentAgain() throws {
+        // The third answer is for a client that sends the append again (the old one did).
         let peer = try ScriptedPeer(answers: [true, false, true])
         let client = LedgerClient(socketPath: peer.path)
         let body = Array(#"{"source":"actor/a"}"#.utf8)
@@ -55,6 +56,7 @@ final class ScriptedPeer: @unchecked Sendable {  // Sendable: the logs are guard
     }
 
     deinit {
+        shutdown(listener, Int32(SHUT_RDWR))  // wakes a serving thread still waiting in accept
         close(listener)
         unlink(path)
     }

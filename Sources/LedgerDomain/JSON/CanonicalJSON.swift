@@ -46,7 +46,7 @@ public enum CanonicalJSON {
                 out.append(UInt8(ascii: ":"))
                 write(members[index].value, into: &out, sorted: sorted)
             }
-            if !sorted || zip(members, members.dropFirst()).allSatisfy({ memberLess($0.key, $1.key) }) {
+            if !sorted || zip(members, members.dropFirst()).allSatisfy({ utf16Less($0.key, $1.key) }) {
                 for index in members.indices { member(index, index) }
             } else {
                 // The order as indices on the stack: a sorted copy of the members was an
@@ -54,18 +54,12 @@ public enum CanonicalJSON {
                 withUnsafeTemporaryAllocation(of: Int.self, capacity: members.count) { buffer in
                     var order = buffer
                     _ = order.initialize(from: members.indices)
-                    order.sort { memberLess(members[$0].key, members[$1].key) }
+                    order.sort { utf16Less(members[$0].key, members[$1].key) }
                     for (position, index) in order.enumerated() { member(position, index) }
                 }
             }
             out.append(UInt8(ascii: "}"))
         }
-    }
-
-    /// RFC 8785's order of member names. Names that are all ASCII (the usual case) compare with
-    /// String's own order, which for them is byte order, and fast.
-    static func memberLess(_ a: String, _ b: String) -> Bool {
-        a.utf8.allSatisfy { $0 < 0x80 } && b.utf8.allSatisfy { $0 < 0x80 } ? a < b : utf16Less(a, b)
     }
 
     /// Orders strings by their UTF-16 code units, as RFC 8785 sorts member names.

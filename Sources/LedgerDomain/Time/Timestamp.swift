@@ -141,3 +141,8 @@ func pad(_ value: Int64, _ width: Int) -> String {
     let s = String(value)
     return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
 }
+
+extension Duration {
+    /// The duration in seconds, for metrics and measurements.
+    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -99,10 +99,6 @@ extension Router {
     }
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
-
 extension Router {
     /// `POST /v1/admin/backup` with `{"path": DIR}`: a consistent compacted hot copy (admins only).
     func postBackup(_ request: Request) throws -> Response {
