@@ -70,6 +70,10 @@ struct SocketAPITests {
         let history = try json(r.body)
         #expect(history["subject"] == "actor/a")
         #expect(history["events"]?.arrayValue?.first?["retractedby"] == .null)
+        // An id holding characters JSON escapes comes back escaped: the answer parses to the id.
+        r = try daemon.curl(["-H", "content-type: application/json", "-d", actorEvent("d", id: #"d\"1\\2"#), "http://l/v1/events"])
+        #expect(r.status == 201)
+        #expect(try json(r.body)["events"]?.arrayValue?.first?["id"] == #"d"1\2"#)
         #expect(daemon.stop() == 0)
     }
 

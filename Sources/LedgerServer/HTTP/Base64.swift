@@ -10,14 +10,21 @@ public enum Base64 {
 
     /// Appends the base64 text of `bytes` to `out` (RFC 4648 section 4, with padding).
     public static func append(_ bytes: [UInt8], to out: inout [UInt8]) {
-        // The text's place is made first, padding included, and then filled in: a 10,000-event
-        // append answer holds 10,000 hashes.
         let start = out.count
-        out.append(contentsOf: repeatElement(UInt8(ascii: "="), count: (bytes.count + 2) / 3 * 4))
-        out.withUnsafeMutableBufferPointer { text in
-            alphabet.withUnsafeBufferPointer { table in
+        out.append(contentsOf: repeatElement(UInt8(ascii: "="), count: encodedCount(bytes.count)))
+        out.withUnsafeMutableBufferPointer { _ = write(bytes, to: $0.baseAddress! + start) }
+    }
+
+    /// The length of the base64 text of `count` bytes.
+    public static func encodedCount(_ count: Int) -> Int { (count + 2) / 3 * 4 }
+
+    /// Writes the base64 text of `bytes` at `text`, which has room for `encodedCount(bytes.count)`
+    /// bytes; returns the count written. (A 10,000-event append answer holds 10,000 hashes.)
+    public static func write(_ bytes: [UInt8], to text: UnsafeMutablePointer<UInt8>) -> Int {
+        alphabet.withUnsafeBufferPointer { table in
+            bytes.withUnsafeBufferPointer { bytes in
                 var i = 0
-                var j = start
+                var j = 0
                 while i + 3 <= bytes.count {
                     let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
                     text[j] = table[Int(n >> 18 & 63)]
@@ -32,8 +39,11 @@ public enum Base64 {
                     let n = UInt32(bytes[i]) << 16 | (rest == 2 ? UInt32(bytes[i + 1]) << 8 : 0)
                     text[j] = table[Int(n >> 18 & 63)]
                     text[j + 1] = table[Int(n >> 12 & 63)]
-                    if rest == 2 { text[j + 2] = table[Int(n >> 6 & 63)] }
+                    text[j + 2] = rest == 2 ? table[Int(n >> 6 & 63)] : UInt8(ascii: "=")
+                    text[j + 3] = UInt8(ascii: "=")
+                    j += 4
                 }
+                return j
             }
         }
     }
