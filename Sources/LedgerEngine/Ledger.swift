@@ -312,7 +312,7 @@ public final class Ledger: Sendable {
             try txn.put(tables.ids, Array(event.id.utf8), Keys.uint64(event.seq))
         }
         try txn.put(tables.subjects, event.subjectKey, event.subjectState.encoded())
-        for reference in Set(event.references) {
+        for reference in event.references {
             try txn.put(tables.refs, LedgerTables.refKey(reference, seq: event.seq), [UInt8]())
         }
         if frontier != nil {

@@ -3,36 +3,41 @@
 enum DataRules {
     static func check(_ data: JSONObject, of type: EventType) throws {
         let fields = type.fields
-        // Each member's field, found once: the value of fields[i] is values[i].
-        var values = [JSONValue?](repeating: nil, count: fields.count)
-        for (key, value) in data.members {
-            guard let index = fields.firstIndex(where: { $0.name.utf8.count == key.utf8.count && $0.name == key }) else {
-                throw LedgerError(.unknownField, "\(type.rawValue) has no field \"\(key)\"")
+        // Each field's member, found once: fields[i] holds data.members[slots[i]].value, or
+        // nothing when slots[i] is -1. Inline: an array here cost an allocation and a run-time
+        // type lookup for every event.
+        var slots = InlineArray<16, Int>(repeating: -1)
+        precondition(fields.count <= slots.count, "\(type.rawValue) has more fields than DataRules has room for")
+        for (position, member) in data.members.enumerated() {
+            guard let index = fields.firstIndex(where: { $0.name.utf8.count == member.key.utf8.count && $0.name == member.key }) else {
+                throw LedgerError(.unknownField, "\(type.rawValue) has no field \"\(member.key)\"")
             }
-            values[index] = value
+            slots[index] = position
         }
-        for (field, value) in zip(fields, values) {
-            if case .period = field.rule, case .object(let period)? = value {
+        func value(_ index: Int) -> JSONValue? { slots[index] < 0 ? nil : data.members[slots[index]].value }
+
+        for (index, field) in fields.enumerated() {
+            if case .period = field.rule, case .object(let period)? = value(index) {
                 for key in period.keys where key != "start" && key != "end" {
                     throw LedgerError(.unknownField, "\(field.name) has no field \"\(key)\"")
                 }
             }
         }
-        for (field, value) in zip(fields, values) where field.required && value == nil {
+        for (index, field) in fields.enumerated() where field.required && value(index) == nil {
             throw LedgerError(.missingField, "\(type.rawValue) needs \"\(field.name)\"")
         }
         if type == .measureAmended && data.isEmpty {
             throw LedgerError(.missingField, "measure.amended needs at least one field to change")
         }
-        for (field, value) in zip(fields, values) {
-            if case .period = field.rule, case .object(let period)? = value {
+        for (index, field) in fields.enumerated() {
+            if case .period = field.rule, case .object(let period)? = value(index) {
                 for key in ["start", "end"] where period[key] == nil {
                     throw LedgerError(.missingField, "\(field.name) needs \"\(key)\"")
                 }
             }
         }
-        for (field, value) in zip(fields, values) {
-            guard let value else { continue }
+        for (index, field) in fields.enumerated() {
+            guard let value = value(index) else { continue }
             try checkValue(value, field: field)
         }
     }

@@ -80,7 +80,7 @@ public struct AcceptedEvent: Sendable {
     public var leafHash: [UInt8]
     /// The subject's state after this event.
     public var subjectState: SubjectState
-    /// Subjects this event's data refers to.
+    /// Subjects this event's data refers to, each once.
     public var references: [Subject]
     /// For a retraction: the target's seq and the references that stop counting with it.
     public var retracted: (seq: UInt64, references: [Subject])?

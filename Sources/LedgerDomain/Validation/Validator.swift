@@ -79,9 +79,11 @@ public struct Validator: Sendable {
         case .eventRetracted: key = data["target"]?.stringValue ?? ""
         default: break
         }
+        var referenced: [Subject] = []
+        for (_, subject) in references where !referenced.contains(subject) { referenced.append(subject) }
         let subject = envelope.subject.description
         return PreparedEvent.Checked(
-            envelope: envelope, subjectKey: Array(subject.utf8), references: references,
+            envelope: envelope, subjectKey: Array(subject.utf8), references: references, referenced: referenced,
             entryKey: key, line: CanonicalLine.parts(event: event, time: envelope.time),
             viewRecord: envelope.type == .eventRetracted
                 ? nil : ViewRecord.encode(type: envelope.type, subject: subject, object: data))
@@ -142,7 +144,7 @@ public struct Validator: Sendable {
                 id: eventID, subject: envelope.subject, subjectKey: checked.subjectKey, seq: context.seq,
                 streamVersion: streamVersion, line: line, leafHash: CanonicalLine.leafHash(line, parts: checked.line),
                 subjectState: newState,
-                references: checked.references.map(\.subject), retracted: retracted,
+                references: checked.referenced, retracted: retracted,
                 projection: checked.viewRecord.map { (ViewRecord.key(time: envelope.time, seq: context.seq), $0) },
                 idIsKeyed: idIsKeyed))
     }
@@ -177,6 +179,8 @@ public struct PreparedEvent: Sendable {
         let subjectKey: [UInt8]
         /// The subjects the data refers to, in catalogue order, with their field (none for a retraction).
         let references: [(field: String, subject: Subject)]
+        /// The subjects of `references`, each once, in order (what the references table records).
+        let referenced: [Subject]
         /// `SubjectState.Entry.key`: the priority of a priority event, a retraction's target
         /// (all that the state rules read of the data).
         let entryKey: String
@@ -186,11 +190,12 @@ public struct PreparedEvent: Sendable {
 
         init(
             envelope: Envelope, subjectKey: [UInt8], references: [(field: String, subject: Subject)],
-            entryKey: String, line: CanonicalLine.Parts, viewRecord: [UInt8]?
+            referenced: [Subject], entryKey: String, line: CanonicalLine.Parts, viewRecord: [UInt8]?
         ) {
             self.envelope = envelope
             self.subjectKey = subjectKey
             self.references = references
+            self.referenced = referenced
             self.entryKey = entryKey
             self.line = line
             self.viewRecord = viewRecord
