@@ -270,7 +270,8 @@ public final class Ledger: Sendable {
         _ request: PendingAppend, in txn: Transaction, after head: UInt64, nowMilliseconds: Int64,
         frontier: inout MerkleTree.Frontier?
     ) throws -> AppendResult {
-        let state = StoreHeadState(txn: txn, tables: tables)
+        // One existential for the whole request: made at each call, it was a heap box per event.
+        let state: any HeadState = StoreHeadState(txn: txn, tables: tables)
         var context = AppendContext(
             now: Timestamp(seconds: nowMilliseconds.floorDiv(1000)),
             recorded: WallClock.recordedString(milliseconds: nowMilliseconds),

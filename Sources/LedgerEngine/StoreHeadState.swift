@@ -7,11 +7,17 @@ struct StoreHeadState: HeadState {
     let tables: LedgerTables
 
     func subjectState(_ subject: Subject) throws -> SubjectState? {
-        try subjectState(subject, bytes: subject.bytes)
+        try subject.withBytes { try subjectState(key: $0) }
     }
 
     func subjectState(_ subject: Subject, bytes: [UInt8]) throws -> SubjectState? {
-        try txn.withValue(tables.subjects, bytes) { try SubjectState(decoding: $0) }
+        try bytes.withUnsafeBytes { try subjectState(key: $0) }
+    }
+
+    private func subjectState(key: UnsafeRawBufferPointer) throws -> SubjectState? {
+        var state: SubjectState?
+        _ = try txn.read(tables.subjects, key: key) { state = try SubjectState(decoding: $0) }
+        return state
     }
 
     func storedEvent(id: String) throws -> StoredEvent? {

@@ -95,6 +95,13 @@ public final class Transaction {
         try value(db, key) { Array($0) }
     }
 
+    /// Calls `body` with the stored value's bytes, valid only during the call, and says whether
+    /// `key` is stored: `withValue` for the writer's lookups of every event, without its result
+    /// type (a run-time type lookup per call from another module).
+    public func read(_ db: Database, key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
+        try value(db, key, body) != nil
+    }
+
     /// Whether `key` is stored, without copying its value.
     public func contains(_ db: Database, _ key: UnsafeRawBufferPointer) throws -> Bool {
         try value(db, key) { _ in true } ?? false

@@ -56,6 +56,24 @@ public struct Subject: Sendable, Hashable, Comparable, CustomStringConvertible {
         return out
     }
 
+    /// Calls `body` with `bytes`, built on the stack: the writer looks up the source and every
+    /// reference of each event by them.
+    @inlinable
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var kindName = kind.rawValue
+        var slug = slug
+        return try kindName.withUTF8 { kindName in
+            try slug.withUTF8 { slug in
+                try withUnsafeTemporaryAllocation(byteCount: kindName.count + 1 + slug.count, alignment: 1) { key in
+                    key.copyMemory(from: UnsafeRawBufferPointer(kindName))
+                    key[kindName.count] = UInt8(ascii: "/")
+                    UnsafeMutableRawBufferPointer(rebasing: key[(kindName.count + 1)...]).copyMemory(from: UnsafeRawBufferPointer(slug))
+                    return try body(UnsafeRawBufferPointer(key))
+                }
+            }
+        }
+    }
+
     public static func < (lhs: Subject, rhs: Subject) -> Bool {
         lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
     }

@@ -14,13 +14,9 @@ public enum ViewRecord {
 
     public static func key(time: Timestamp, seq: UInt64) -> [UInt8] {
         let t = UInt64(bitPattern: time.seconds) ^ (1 << 63)
-        return [UInt8](unsafeUninitializedCapacity: 16) { key, count in
-            for i in 0..<8 {
-                key[i] = UInt8(truncatingIfNeeded: t >> (56 - 8 * i))
-                key[8 + i] = UInt8(truncatingIfNeeded: seq >> (56 - 8 * i))
-            }
-            count = 16
-        }
+        // Copied from the stack: `[UInt8](unsafeUninitializedCapacity:)` looked its storage type
+        // up at run time for every event.
+        return withUnsafeBytes(of: (t.bigEndian, seq.bigEndian)) { Array($0) }
     }
 
     public static func decodeKey(_ key: UnsafeRawBufferPointer) -> (time: Timestamp, seq: UInt64) {
