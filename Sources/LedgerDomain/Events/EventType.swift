@@ -62,10 +62,10 @@ public enum EventType: String, Sendable, CaseIterable {
     }
 
     private static let byCode = allCases
-    private static let byName = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
+    private static let byName = NameTable(allCases.map { (name: $0.rawValue, value: $0) })
 
-    /// The type named `name`: one hash lookup, where `init(rawValue:)` compares the name with
-    /// each case's in turn.
+    /// The type named `name`, compared only with the names of its length, where
+    /// `init(rawValue:)` compares it with each case's in turn.
     public init?(name: String) {
         guard let type = EventType.byName[name] else { return nil }
         self = type

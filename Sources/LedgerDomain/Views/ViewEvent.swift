@@ -59,8 +59,7 @@ public struct ViewData: Sendable, Equatable {
         "kind", "parent", "priority", "title", "owner", "plan", "stance", "phenomenon", "objective", "indicators",
         "baseline", "to", "every", "covers", "parties", "form", "auditor", "severity", "about", "status", "target",
     ]
-    static let codes: [String: UInt8] = Dictionary(
-        uniqueKeysWithValues: projectedKeys.enumerated().map { ($0.element, UInt8($0.offset)) })
+    static let codes = NameTable(projectedKeys.enumerated().map { (name: $0.element, value: UInt8($0.offset)) })
 
     public private(set) var members: [(key: String, value: ViewField)] = []
 

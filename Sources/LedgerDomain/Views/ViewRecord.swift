@@ -30,8 +30,6 @@ public enum ViewRecord {
     }
 
     static let types = EventType.allCases
-    static let typeCodes: [EventType: UInt8] = Dictionary(
-        uniqueKeysWithValues: EventType.allCases.enumerated().map { ($0.element, UInt8($0.offset)) })
 
     public static func encode(type: EventType, subject: String, data: ViewData) -> [UInt8] {
         var out = start(type: type, subject: subject, fields: data.members.count)
@@ -65,7 +63,7 @@ public enum ViewRecord {
     private static func start(type: EventType, subject: String, fields: Int, capacity: Int = 64) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(capacity)
-        out.append(typeCodes[type]!)
+        out.append(type.code)
         appendString(subject, to: &out)
         out.append(UInt8(fields))
         return out
@@ -91,7 +89,7 @@ public enum ViewRecord {
 
     /// A bit per event type code, for `type(of:in:)`.
     public static func mask(_ types: Set<EventType>) -> UInt32 {
-        types.reduce(0) { $0 | 1 << UInt32(typeCodes[$1]!) }
+        types.reduce(0) { $0 | 1 << UInt32($1.code) }
     }
 
     /// Whether a record's type is among `mask`'s, read off its first byte.
