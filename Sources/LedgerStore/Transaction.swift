@@ -98,7 +98,9 @@ public final class Transaction {
     /// Calls `body` with the stored value's bytes, valid only during the call, and says whether
     /// `key` is stored: `withValue` for the writer's lookups of every event, without its result
     /// type (a run-time type lookup per call from another module).
-    public func read(_ db: Database, key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
+    public func read(
+        _ db: Database, key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> Bool {
         try value(db, key, body) != nil
     }
 

@@ -6,7 +6,8 @@ struct NameTable<Value: Sendable>: Sendable {
     private let byLength: [[(name: [UInt8], value: Value)]]
 
     init(_ entries: [(name: String, value: Value)]) {
-        var byLength = [[(name: [UInt8], value: Value)]](repeating: [], count: 1 + (entries.map(\.name.utf8.count).max() ?? 0))
+        let longest = entries.map(\.name.utf8.count).max() ?? 0
+        var byLength = [[(name: [UInt8], value: Value)]](repeating: [], count: longest + 1)
         for (name, value) in entries {
             precondition(!byLength[name.utf8.count].contains { $0.name.elementsEqual(name.utf8) }, "\(name) twice")
             byLength[name.utf8.count].append((Array(name.utf8), value))

@@ -67,7 +67,8 @@ public struct Subject: Sendable, Hashable, Comparable, CustomStringConvertible {
                 try withUnsafeTemporaryAllocation(byteCount: kindName.count + 1 + slug.count, alignment: 1) { key in
                     key.copyMemory(from: UnsafeRawBufferPointer(kindName))
                     key[kindName.count] = UInt8(ascii: "/")
-                    UnsafeMutableRawBufferPointer(rebasing: key[(kindName.count + 1)...]).copyMemory(from: UnsafeRawBufferPointer(slug))
+                    UnsafeMutableRawBufferPointer(rebasing: key[(kindName.count + 1)...])
+                        .copyMemory(from: UnsafeRawBufferPointer(slug))
                     return try body(UnsafeRawBufferPointer(key))
                 }
             }

@@ -9,8 +9,9 @@ enum DataRules {
         var slots = InlineArray<16, Int>(repeating: -1)
         precondition(fields.count <= slots.count, "\(type.rawValue) has more fields than DataRules has room for")
         for (position, member) in data.members.enumerated() {
-            guard let index = fields.firstIndex(where: { $0.name.utf8.count == member.key.utf8.count && $0.name == member.key }) else {
-                throw LedgerError(.unknownField, "\(type.rawValue) has no field \"\(member.key)\"")
+            let key = member.key
+            guard let index = fields.firstIndex(where: { $0.name.utf8.count == key.utf8.count && $0.name == key }) else {
+                throw LedgerError(.unknownField, "\(type.rawValue) has no field \"\(key)\"")
             }
             slots[index] = position
         }

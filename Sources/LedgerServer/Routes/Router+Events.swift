@@ -69,7 +69,9 @@ extension Router {
     /// appended to an array piece by piece still took 6 to 10 ms.
     static func appendAnswer(_ result: AppendResult) -> [UInt8] {
         var capacity = AnswerWriter.fixedBytes
-        for entry in result.entries { capacity += AnswerWriter.entryBytes(idBytes: entry.id.utf8.count, hashBytes: entry.leafHash.count) }
+        for entry in result.entries {
+            capacity += AnswerWriter.entryBytes(idBytes: entry.id.utf8.count, hashBytes: entry.leafHash.count)
+        }
         return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
             var out = AnswerWriter(buffer.baseAddress!)
             out.append(#"{"events":["#)
