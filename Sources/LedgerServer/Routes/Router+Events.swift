@@ -254,7 +254,7 @@ enum Query {
 private struct AnswerWriter {
     /// Room for the answer's own members: `{"events":[`, `],"size":` and 20 digits, `}`.
     static let fixedBytes = 64
-    /// Room for one entry: its members' names and punctuation (74 bytes with `"duplicate":true`),
+    /// Room for one entry: its members' names and punctuation (65 bytes with `"duplicate":true`),
     /// two decimals of at most 20 digits, the id escaped (at most 6 bytes for each of its
     /// bytes) and the hash in base64.
     static func entryBytes(idBytes: Int, hashBytes: Int) -> Int {
