@@ -328,7 +328,7 @@ public final class Ledger: Sendable {
         }
         if let retracted = event.retracted {
             try txn.put(tables.retractions, uint64Key: event.seq, Keys.uint64(retracted.seq))
-            for reference in Set(retracted.references) {
+            for reference in retracted.references {
                 try txn.delete(tables.refs, LedgerTables.refKey(reference, seq: retracted.seq))
             }
         }

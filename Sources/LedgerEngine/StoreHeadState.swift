@@ -7,16 +7,10 @@ struct StoreHeadState: HeadState {
     let tables: LedgerTables
 
     func subjectState(_ subject: Subject) throws -> SubjectState? {
-        try subject.withBytes { try subjectState(key: $0) }
-    }
-
-    func subjectState(_ subject: Subject, bytes: [UInt8]) throws -> SubjectState? {
-        try bytes.withUnsafeBytes { try subjectState(key: $0) }
-    }
-
-    private func subjectState(key: UnsafeRawBufferPointer) throws -> SubjectState? {
         var state: SubjectState?
-        _ = try txn.read(tables.subjects, key: key) { state = try SubjectState(decoding: $0) }
+        _ = try subject.withBytes { key in
+            try txn.read(tables.subjects, key: key) { state = try SubjectState(decoding: $0) }
+        }
         return state
     }
 

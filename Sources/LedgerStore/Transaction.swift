@@ -106,7 +106,7 @@ public final class Transaction {
 
     /// Whether `key` is stored, without copying its value.
     public func contains(_ db: Database, _ key: UnsafeRawBufferPointer) throws -> Bool {
-        try value(db, key) { _ in true } ?? false
+        try read(db, key: key) { _ in }
     }
 
     /// `put` under the 8 big-endian bytes of `key` (`Keys.uint64`), without making an array of them.

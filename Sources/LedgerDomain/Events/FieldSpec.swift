@@ -136,17 +136,30 @@ extension EventType {
         FieldSpec("phenomenon", .slug),
     ]
 
-    /// The subjects that `data` refers to through its reference fields (already validated).
-    public func references(in data: JSONObject) -> [Subject] {
-        var result: [Subject] = []
+    /// The subjects that `data` refers to through its reference fields (already validated), each
+    /// with its field, in catalogue order.
+    public func referenceFields(in data: JSONObject) -> [(field: String, subject: Subject)] {
+        var result: [(field: String, subject: Subject)] = []
         for field in fields where field.rule.isReference {
             switch data[field.name] {
-            case .string(let s)?: if let subject = Subject(s) { result.append(subject) }
+            case .string(let s)?: if let subject = Subject(s) { result.append((field.name, subject)) }
             case .array(let items)?:
-                for case .string(let s) in items { if let subject = Subject(s) { result.append(subject) } }
+                for case .string(let s) in items { if let subject = Subject(s) { result.append((field.name, subject)) } }
             default: break
             }
         }
+        return result
+    }
+
+    /// The subjects that `data` refers to, each once, in order (what the references table records).
+    public func references(in data: JSONObject) -> [Subject] {
+        Self.distinct(referenceFields(in: data))
+    }
+
+    /// The subjects of `references`, each once, in order.
+    static func distinct(_ references: [(field: String, subject: Subject)]) -> [Subject] {
+        var result: [Subject] = []
+        for (_, subject) in references where !result.contains(subject) { result.append(subject) }
         return result
     }
 }

@@ -83,23 +83,38 @@ public enum CanonicalJSON {
 
     /// Appends the decimal digits of `value`, without making a String of them.
     public static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxDecimalDigits) { digits in
+            let count = writeDecimal(value, to: digits.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[..<count]))
+        }
+    }
+
+    /// The most digits `writeDecimal` writes (`UInt64.max` has 20).
+    public static let maxDecimalDigits = 20
+
+    /// Writes the decimal digits of `value` at `out`, which has room for `maxDecimalDigits`;
+    /// returns how many it wrote.
+    public static func writeDecimal(_ value: UInt64, to out: UnsafeMutablePointer<UInt8>) -> Int {
         var count = 1
         var rest = value
         while rest >= 10 {
             rest /= 10
             count += 1
         }
-        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: count))
         var remaining = value
-        var index = out.count - 1
-        repeat {
+        for index in (0..<count).reversed() {
             out[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
             remaining /= 10
-            index -= 1
-        } while remaining > 0
+        }
+        return count
     }
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Whether a string's UTF-8 holds a byte JSON escapes (a control character, `"` or `\`).
+    public static func needsEscaping(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        utf8.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
+    }
 
     /// Appends `s` as a JSON string, quotes included, with RFC 8785's minimal escaping.
     public static func writeString(_ s: String, into out: inout [UInt8]) {
@@ -107,7 +122,7 @@ public enum CanonicalJSON {
         var s = s
         let done: Bool = s.withUTF8 { utf8 in
             // Fast path: nothing to escape, copy the bytes at once.
-            guard !utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { return false }
+            guard !needsEscaping(utf8) else { return false }
             out.append(contentsOf: utf8)
             return true
         }

@@ -18,8 +18,6 @@ public struct StoredEvent: Sendable, Equatable {
 public protocol HeadState {
     /// The subject's state, or nil when nothing was ever recorded on it.
     func subjectState(_ subject: Subject) throws -> SubjectState?
-    /// `subjectState`, given also `subject.bytes`, which a store can use as its key as they are.
-    func subjectState(_ subject: Subject, bytes: [UInt8]) throws -> SubjectState?
     /// The stored event with this id, if any.
     func storedEvent(id: String) throws -> StoredEvent?
     /// Whether some live event on another subject refers to `subject` in its data.
@@ -30,8 +28,6 @@ public protocol HeadState {
 }
 
 extension HeadState {
-    public func subjectState(_ subject: Subject, bytes: [UInt8]) throws -> SubjectState? { try subjectState(subject) }
-
     public func assignID(seq: UInt64) throws -> (id: String, keyed: Bool) { (EventID.random(), false) }
 }
 
@@ -82,7 +78,7 @@ public struct AcceptedEvent: Sendable {
     public var subjectState: SubjectState
     /// Subjects this event's data refers to, each once.
     public var references: [Subject]
-    /// For a retraction: the target's seq and the references that stop counting with it.
+    /// For a retraction: the target's seq and the references that stop counting with it, each once.
     public var retracted: (seq: UInt64, references: [Subject])?
     /// The binary projection record (`ViewRecord`) and its fold-order key; nil for a retraction.
     public var projection: (key: [UInt8], value: [UInt8])?

@@ -62,28 +62,16 @@ public struct Validator: Sendable {
 
     /// Everything about a well-formed event that does not depend on the log.
     private static func render(_ event: Attributes, envelope: Envelope, data: JSONObject) -> PreparedEvent.Checked {
-        var references: [(field: String, subject: Subject)] = []
-        if envelope.type != .eventRetracted {
-            for field in envelope.type.fields where field.rule.isReference {
-                switch data[field.name] {
-                case .string(let s)?: if let subject = Subject(s) { references.append((field.name, subject)) }
-                case .array(let items)?:
-                    for case .string(let s) in items { if let subject = Subject(s) { references.append((field.name, subject)) } }
-                default: break
-                }
-            }
-        }
+        let references = envelope.type == .eventRetracted ? [] : envelope.type.referenceFields(in: data)
         var key = ""
         switch envelope.type {
         case .priorityAdopted, .priorityDropped, .priorityWaived: key = data["priority"]?.stringValue ?? ""
         case .eventRetracted: key = data["target"]?.stringValue ?? ""
         default: break
         }
-        var referenced: [Subject] = []
-        for (_, subject) in references where !referenced.contains(subject) { referenced.append(subject) }
         let subject = envelope.subject.description
         return PreparedEvent.Checked(
-            envelope: envelope, subjectKey: Array(subject.utf8), references: references, referenced: referenced,
+            envelope: envelope, subjectKey: Array(subject.utf8), references: references, referenced: EventType.distinct(references),
             entryKey: key, line: CanonicalLine.parts(event: event, time: envelope.time),
             viewRecord: envelope.type == .eventRetracted
                 ? nil : ViewRecord.encode(type: envelope.type, subject: subject, object: data))
@@ -104,7 +92,7 @@ public struct Validator: Sendable {
         let checked = prepared.checked!
         let envelope = checked.envelope
 
-        let state = try head.subjectState(envelope.subject, bytes: checked.subjectKey)
+        let state = try head.subjectState(envelope.subject)
         let version = state?.streamVersion ?? 0
         if let expected = envelope.expectedVersion, expected != version {
             throw LedgerError(

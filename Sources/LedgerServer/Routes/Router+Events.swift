@@ -252,13 +252,12 @@ enum Query {
 
 /// Writes an append answer into memory sized beforehand (`Router.appendAnswer`).
 private struct AnswerWriter {
-    /// Room for the answer's own members: `{"events":[`, `],"size":` and 20 digits, `}`.
+    /// Room for the answer's own members: `{"events":[`, `],"size":`, a decimal and `}`.
     static let fixedBytes = 64
     /// Room for one entry: its members' names and punctuation (65 bytes with `"duplicate":true`),
-    /// two decimals of at most 20 digits, the id escaped (at most 6 bytes for each of its
-    /// bytes) and the hash in base64.
+    /// two decimals, the id escaped (at most 6 bytes for each of its bytes) and the hash in base64.
     static func entryBytes(idBytes: Int, hashBytes: Int) -> Int {
-        80 + 2 * 20 + 6 * idBytes + Base64.encodedCount(hashBytes)
+        80 + 2 * CanonicalJSON.maxDecimalDigits + 6 * idBytes + Base64.encodedCount(hashBytes)
     }
 
     let base: UnsafeMutablePointer<UInt8>
@@ -279,39 +278,30 @@ private struct AnswerWriter {
     }
 
     mutating func appendDecimal(_ value: UInt64) {
-        var digits = 1
-        var rest = value
-        while rest >= 10 {
-            rest /= 10
-            digits += 1
-        }
-        var remaining = value
-        for index in (count..<count + digits).reversed() {
-            base[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
-            remaining /= 10
-        }
-        count += digits
+        count += CanonicalJSON.writeDecimal(value, to: base + count)
     }
 
-    /// `s` as a JSON string with RFC 8785's minimal escaping, as `CanonicalJSON.writeString`.
+    /// `s` as a JSON string, as `CanonicalJSON.writeString` writes it: copied with its quotes
+    /// when nothing in it needs escaping (any id the daemon assigns), else through the encoder.
     mutating func appendString(_ s: String) {
-        append(UInt8(ascii: "\""))
         var s = s
-        s.withUTF8 { utf8 in
-            for byte in utf8 {
-                switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                    append(0x5C)
-                    append(byte)
-                case 0x00..<0x20:
-                    // Not in an id ('!' to '~'), but written as the canonical encoder would all the same.
-                    var escaped: [UInt8] = []
-                    CanonicalJSON.writeString(String(UnicodeScalar(byte)), into: &escaped)
-                    for e in escaped.dropFirst().dropLast() { append(e) }
-                default: append(byte)
-                }
-            }
+        let plain = s.withUTF8 { utf8 in
+            guard !CanonicalJSON.needsEscaping(utf8) else { return false }
+            append(UInt8(ascii: "\""))
+            append(utf8)
+            append(UInt8(ascii: "\""))
+            return true
         }
-        append(UInt8(ascii: "\""))
+        if !plain {
+            var escaped: [UInt8] = []
+            CanonicalJSON.writeString(s, into: &escaped)
+            escaped.withUnsafeBufferPointer { append($0) }
+        }
+    }
+
+    private mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let start = bytes.baseAddress else { return }
+        (base + count).update(from: start, count: bytes.count)
+        count += bytes.count
     }
 }
