@@ -54,24 +54,14 @@ public struct TOMLParser {
             guard i < chars.count else { return root }
             if chars[i] == "[" {
                 i += 1
-                var path: [String] = []
-                repeat {
-                    skipSpaces()
-                    path.append(try key())
-                    skipSpaces()
-                } while consume(".")
+                let path = try dottedKey()
                 guard consume("]") else { throw fail("expected ']' after a table name") }
                 guard definedTables.insert(path).inserted else { throw fail("table [\(path.joined(separator: "."))] defined twice") }
                 try Self.insert(.table([:]), at: path, into: &root, replaceTable: false, line: line)
                 current = path
                 try endOfLine()
             } else {
-                var path = current
-                repeat {
-                    skipSpaces()
-                    path.append(try key())
-                    skipSpaces()
-                } while consume(".")
+                let path = current + (try dottedKey())
                 guard consume("=") else { throw fail("expected '=' after the key") }
                 skipSpaces()
                 let value = try self.value()
@@ -133,6 +123,17 @@ public struct TOMLParser {
         guard i >= chars.count || chars[i] == "\n" || chars[i] == "\r\n" else { throw fail("unexpected text after the value") }
     }
 
+    /// A key, dotted or not (`a.b."c d"`), with the spaces around its parts; at least one part.
+    private mutating func dottedKey() throws -> [String] {
+        var path: [String] = []
+        repeat {
+            skipSpaces()
+            path.append(try key())
+            skipSpaces()
+        } while consume(".")
+        return path
+    }
+
     private mutating func key() throws -> String {
         if i < chars.count, chars[i] == "\"" { return try basicString() }
         if i < chars.count, chars[i] == "'" { return try literalString() }
@@ -191,12 +192,7 @@ public struct TOMLParser {
         if consume("}") { return .table(table) }
         while true {
             skipSpaces()
-            var path: [String] = []
-            repeat {
-                skipSpaces()
-                path.append(try key())
-                skipSpaces()
-            } while consume(".")
+            let path = try dottedKey()
             guard consume("=") else { throw fail("expected '=' in an inline table") }
             skipSpaces()
             try Self.insert(try value(), at: path, into: &table, replaceTable: true, line: line)
