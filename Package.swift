@@ -67,6 +67,7 @@ let package = Package(
         ),
         .testTarget(name: "LedgerDomainTests", dependencies: ["LedgerDomain"]),
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "LedgerEngine", "LedgerDomain"]),
+        .testTarget(name: "LedgerServerTests", dependencies: ["LedgerServer"]),
         .testTarget(name: "EndToEndTests", dependencies: [
                 "LedgerClient", "LedgerDomain", "LedgerEngine", "LedgerStore",
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -206,7 +206,7 @@ struct TableReader {
 extension ServerConfiguration {
     /// The effective configuration as TOML, for `ledgerd --check-config`.
     public func rendered() -> String {
-        func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        let q = TOMLParser.quoted
         var lines = [
             "[server]", "socket = \(q(socketPath))", "data_dir = \(q(dataDirectory))", "origin = \(q(origin))", "",
             "[limits]", "max_body_bytes = \(maxBodyBytes)", "max_batch_events = \(maxBatchEvents)", "",

@@ -20,7 +20,7 @@ public indirect enum TOMLValue: Sendable, Equatable {
 }
 
 /// A syntax error with its line.
-public struct TOMLError: Error, Sendable, CustomStringConvertible {
+public struct TOMLError: Error, Sendable, Equatable, CustomStringConvertible {
     public let line: Int
     public let reason: String
     public var description: String { "line \(line): \(reason)" }
@@ -158,7 +158,8 @@ public struct TOMLParser {
             throw fail("expected true or false")
         default:
             let start = i
-            while i < chars.count, chars[i].isNumber || chars[i] == "_" || chars[i] == "-" || chars[i] == "+" { i += 1 }
+            // Up to the value's end, so that a float or a date is refused whole rather than read in part.
+            while i < chars.count, chars[i].isLetter || chars[i].isNumber || "_-+.:".contains(chars[i]) { i += 1 }
             let text = String(chars[start..<i]).replacingOccurrences(of: "_", with: "")
             guard let n = Int(text) else { throw fail("unsupported value (strings, integers, booleans and arrays only)") }
             return .integer(n)
@@ -202,6 +203,23 @@ public struct TOMLParser {
         }
     }
 
+    /// `s` as a TOML basic string that reads back as `s`: quotes, backslashes and control
+    /// characters escaped.
+    public static func quoted(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\t": out += "\\t"
+            case "\n": out += "\\n"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F: out += String(format: "\\u%04X", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
     private mutating func literalString() throws -> String {
         i += 1
         let start = i
@@ -228,8 +246,11 @@ public struct TOMLParser {
                 let e = chars[i]
                 i += 1
                 switch e {
-                case "n": out.append("\n")
+                case "b": out.append("\u{08}")
                 case "t": out.append("\t")
+                case "n": out.append("\n")
+                case "f": out.append("\u{0C}")
+                case "r": out.append("\r")
                 case "\\": out.append("\\")
                 case "\"": out.append("\"")
                 case "u", "U":

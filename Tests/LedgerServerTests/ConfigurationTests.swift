@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+
+@testable import LedgerServer
+
+@Suite("Configuration: the TOML subset and ledgerd.toml")
+struct ConfigurationTests {
+    @Test func readsEveryFormTheSubsetHas() throws {
+        let table = try TOMLParser.parse(
+            #"""
+            # a comment line
+            top = "say \"hi\"\tto caf\u00E9 \\ \U0001F600"   # a comment after a value
+            literal = 'C:\no\escapes'
+            big = 16_777_216
+            negative = -5
+            yes = true
+            no = false
+            nested = [
+              ["a", "b"],  # a comment inside an array
+              [],
+            ]
+            inline = { a = 1, b.c = "x", "quoted key" = [true] }
+
+            [server]
+            dotted.key = 2
+            [ "access" . users ]
+            alice = "admin"
+            """#)
+        #expect(table["top"] == .string("say \"hi\"\tto café \\ 😀"))
+        #expect(table["literal"] == .string(#"C:\no\escapes"#))
+        #expect(table["big"] == .integer(16_777_216))
+        #expect(table["negative"] == .integer(-5))
+        #expect(table["yes"] == .bool(true))
+        #expect(table["no"] == .bool(false))
+        #expect(table["nested"] == .array([.array([.string("a"), .string("b")]), .array([])]))
+        #expect(
+            table["inline"]
+                == .table(["a": .integer(1), "b": .table(["c": .string("x")]), "quoted key": .array([.bool(true)])]))
+        #expect(table["server"] == .table(["dotted": .table(["key": .integer(2)])]))
+        #expect(table["access"] == .table(["users": .table(["alice": .string("admin")])]))
+    }
+
+    @Test("refused, naming the line", arguments: [
+        ("a = 1\na = 2", 2, "key a defined twice"),
+        ("[a]\nb = 1\n\n[a]", 4, "table [a] defined twice"),
+        ("a = 1\na.b = 2", 2, "a is not a table"),
+        ("a = 1.5", 1, "unsupported value (strings, integers, booleans and arrays only)"),
+        ("a = inf", 1, "unsupported value (strings, integers, booleans and arrays only)"),
+        ("a = 1 b", 1, "unexpected text after the value"),
+        ("a = \"open\nb = 1", 1, "unterminated string"),
+        ("a = \"\\q\"", 1, "invalid escape \\q"),
+        ("a = \"\\uD800\"", 1, "invalid unicode escape"),
+        ("a = [1 2]", 1, "expected ',' or ']' in an array"),
+        ("a = { b = 1 c = 2 }", 1, "expected ',' or '}' in an inline table"),
+        ("\n\n= 1", 3, "expected a key"),
+        ("a = 2024-01-01", 1, "unsupported value (strings, integers, booleans and arrays only)"),
+        ("[a", 1, "expected ']' after a table name"),
+    ])
+    func refuses(_ text: String, _ line: Int, _ reason: String) {
+        #expect(throws: TOMLError(line: line, reason: reason)) { try TOMLParser.parse(text) }
+    }
+
+    @Test func theShippedFileHoldsTheDefaults() throws {
+        let shipped = try ServerConfiguration.load(path: packageRoot + "/config/ledgerd.toml")
+        #expect(shipped == ServerConfiguration())
+    }
+
+    /// `ledgerd --check-config` prints the effective configuration; read back, it is the same.
+    @Test func theRenderedConfigurationReadsBack() throws {
+        var config = ServerConfiguration()
+        config.socketPath = "/tmp/with \"quotes\" and \\ and a\ttab\nand a newline"
+        config.origin = "audit.example.org/ledger"
+        config.maxBatchEvents = 500
+        config.tensions = [["prevention", "enforcement"], ["harm-reduction", "administrative-enforcement"]]
+        config.userRoles = ["alice": .admin, "bob smith": .recorder]
+        config.groupRoles = ["auditors": .reader]
+        config.recorderSources = ["bob smith": ["actor/zone-5340", "actor/fedasil"]]
+        config.logLevel = "debug"
+        let path = try temporaryFile(holding: config.rendered())
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try ServerConfiguration.load(path: path) == config)
+    }
+
+    @Test("refused settings name their key", arguments: [
+        ("[nope]", "nope"),
+        ("[server]\nport = 80", "server.port"),
+        ("[server]\norigin = \"a b\"", "server.origin"),
+        ("[limits]\nmax_batch_events = 0", "limits.max_batch_events"),
+        ("[limits]\nmax_body_bytes = \"16 MiB\"", "limits.max_body_bytes"),
+        ("[storage]\ninitial_map_size = 2048\nmax_map_size = 1024", "storage.max_map_size"),
+        ("[views]\ntensions = [[\"harm-reduction\", \"harm-reduction\"]]", "views.tensions"),
+        ("[views]\ntensions = [[\"harm-reduction\", \"zero-tolerance\"]]", "views.tensions"),
+        ("[access.users]\nalice = \"owner\"", "access.users.alice"),
+        ("[access.sources]\nbob = [\"plan/x\"]", "access.sources.bob"),
+        ("[log]\nlevel = \"loud\"", "log.level"),
+        ("server = 1", "server"),
+    ])
+    func refusesSettings(_ text: String, _ key: String) throws {
+        let path = try temporaryFile(holding: text)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let error = try #require(throws: ConfigurationError.self) { try ServerConfiguration.load(path: path) }
+        #expect(error.key == key)
+        #expect(error.file == path)
+    }
+}
+
+/// A new file in the temporary directory holding `text`; its path.
+func temporaryFile(holding text: String) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("ledgerd-\(UUID().uuidString).toml").path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
+/// The package's root directory (this file is in Tests/LedgerServerTests).
+let packageRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
