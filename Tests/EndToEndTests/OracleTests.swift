@@ -1,0 +1,43 @@
+import Foundation
+import LedgerDomain
+import Testing
+
+/// The programs in `Tests/Oracles` share no code with ledgerd: each was written from the
+/// contract alone, so that a misreading in one is unlikely to be repeated in the other.
+@Suite("Independent implementations of the contract")
+struct OracleTests {
+    /// `views.py` computes the seven views from the exported lines and compares them, member for
+    /// member, with ledgerd's answers at random cuts of a random ledger.
+    @Test(arguments: [1, 2])
+    func randomLedgersAgreeOnTheViews(seed: Int) throws {
+        let daemon = try Daemon()
+        let summary = try oracle("views.py", [daemon.socket, "\(seed)", "1200", "60"])
+        // Not an agreement on nothing: the log holds hundreds of events, and every view had rows.
+        #expect((summary["head"]?.doubleValue ?? 0) >= 200)
+        for view in ["inventory", "reporting", "alignment", "coordination", "evaluability", "coherence", "findings"] {
+            #expect((summary["rows"]?[view]?.doubleValue ?? 0) > 0, "no \(view) rows compared")
+        }
+    }
+
+    /// `tree.py` recomputes the leaves and root from the lines, checks the signed checkpoint and
+    /// its key (the Ed25519 signature with RFC 8032's reference algorithm), and verifies inclusion
+    /// and consistency proofs with RFC 9162's algorithms.
+    @Test func theTreeProofsAndCheckpointVerifyIndependently() throws {
+        let daemon = try Daemon(config: "[server]\norigin = \"audit.example.org/brussels\"\n")
+        #expect(try daemon.ctl(["import", packageRoot + "/demo/brussels.ndjson"]).status == 0)
+        let summary = try oracle("tree.py", [daemon.socket, "audit.example.org/brussels", "300"])
+        #expect(summary["size"] == 86)
+        #expect(summary["signature"] == true)
+        #expect((summary["consistency"]?.doubleValue ?? 0) >= 300)
+    }
+
+    /// Runs `Tests/Oracles/NAME` and returns its JSON summary (its last line), expecting success.
+    private func oracle(_ name: String, _ arguments: [String]) throws -> JSONValue {
+        let result = try run("/usr/bin/env", ["python3", packageRoot + "/Tests/Oracles/" + name] + arguments)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let last = result.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        let summary = try JSONParser.parse(Array(last.utf8))
+        #expect(summary["failures"] ?? summary["mismatches"] == 0, "\(result.stdout)")
+        return summary
+    }
+}
