@@ -31,6 +31,19 @@ struct OracleTests {
         #expect((summary["consistency"]?.doubleValue ?? 0) >= 300)
     }
 
+    /// `shape.py` sends events and batches with one to three defects each, decides by its own
+    /// reading of the contract which refusal wins among the checks that need no head state, and
+    /// compares code, status and batch index with ledgerd's answers.
+    @Test func defectiveEventsGetTheRefusalTheContractRanksFirst() throws {
+        let daemon = try Daemon()
+        #expect(try daemon.ctl(["import", packageRoot + "/demo/brussels.ndjson"]).status == 0)
+        let summary = try oracle("shape.py", [daemon.socket, "1", "1500"])
+        #expect((summary["batches"]?.doubleValue ?? 0) >= 300)
+        for code in ["invalid-field", "unknown-field", "missing-field", "invalid-subject", "unknown-type", "invalid-time"] {
+            #expect((summary["answers"]?[code]?.doubleValue ?? 0) >= 50, "few \(code) answers")
+        }
+    }
+
     /// Runs `Tests/Oracles/NAME` and returns its JSON summary (its last line), expecting success.
     private func oracle(_ name: String, _ arguments: [String]) throws -> JSONValue {
         let result = try run("/usr/bin/env", ["python3", packageRoot + "/Tests/Oracles/" + name] + arguments)
