@@ -1,21 +1,28 @@
 #!/usr/bin/env python3
-"""The seven views of contract section 5, computed a second time, independently of ledgerd.
+"""The head-state rules and the seven views of the contract, computed independently of ledgerd.
 
-Usage: views.py SOCKET SEED ATTEMPTS CUTS
+Usage: ledger.py SOCKET SEED ATTEMPTS CUTS
 
-Sends ATTEMPTS random events, one per request (most of them valid, the rest refused, which is
-fine: only what the log holds counts), to the empty ledger served on SOCKET. Then, at CUTS random
-cuts (`at` as a date or a date-time, `seq` anywhere from 0 to the head, and for coordination
-sometimes a `parties` list), it asks ledgerd for every view and compares the answer, member for
-member, with what this file computes from the canonical lines of `GET /v1/events` by its own
-reading of the contract: which events are visible at a cut, the fold in (time, seq) order, each
-view's rows, the RFC 6962 root of the first `seq` leaves. Only evaluability's `reasons` is
-compared loosely (present exactly when the plan is not evaluable), since its words are free.
+Sends ATTEMPTS random events, one per request, to the empty ledger served on SOCKET: every type,
+retractions, times with offsets, some carrying `expectedversion`, many refused (a creation of an
+existing subject, an event on an absent one, a reference to nothing, a time before the creation,
+an ended measure, a priority in the wrong position, a retraction the rules forbid). For each
+one, this file first decides from its own model of the head state (sections 4 and 10: the
+order version-conflict, already-exists / not-found, time before creation, unknown-reference,
+invalid-state) whether ledgerd must store it or which code it must answer, and compares.
+
+Then, at CUTS random cuts (`at` as a date or a date-time, `seq` anywhere from 0 to the head, a
+`recorded` cut, for coordination sometimes a `parties` list), it asks ledgerd for every view and
+compares the answer, member for member, with what this file computes from the canonical lines of
+`GET /v1/events` by its own reading of section 5: which events are visible at a cut, the fold in
+(time, seq) order, each view's rows, the RFC 6962 root of the first `seq` leaves. Only
+evaluability's `reasons` is compared loosely (present exactly when the plan is not evaluable),
+since its words are free.
 
 It shares no code with ledgerd, on purpose: it was written from contract.md alone, so a
 misreading of the contract in one is unlikely to be repeated in the other. Exit status 0 when
-every view matched, 1 otherwise (the first mismatches are printed); the last line is a JSON
-summary. Python 3 standard library only.
+every answer and view agreed, 1 otherwise (the first differences are printed); the last line is
+a JSON summary. Python 3 standard library only.
 """
 import base64, calendar, datetime as dt, hashlib, http.client, json, random, socket, sys
 
@@ -194,26 +201,127 @@ def make():
     return "event.retracted", subject, {"target": target, "reason": "wrong"}, False
 
 
+# ---------------------------------------------------------------- the head state (sections 4 and 10)
+
+REFERENCE_FIELDS = ["parent", "issuer", "owner", "plan", "supersedes", "to", "filer", "covers", "parties",
+                    "auditor", "about", "by"]
+CREATIONS = {"actor.registered", "plan.published", "measure.launched", "report.filed", "coordination.established",
+             "finding.recorded"}
+log = {}  # id -> the stored event as sent, with its seq
+on_subject = {}  # subject -> ids of every event stored on it, in seq order
+retracted = set()  # ids of retracted events
+
+
+def live(i):
+    return i not in retracted and log[i]["type"] != "event.retracted"
+
+
+def creation_of(subject):
+    return next((log[i] for i in on_subject.get(subject, []) if live(i) and log[i]["type"] in CREATIONS), None)
+
+
+def references(event):
+    """The subjects an event's data refers to, in catalogue order (none for a retraction)."""
+    if event["type"] == "event.retracted":
+        return []
+    out = []
+    for field in REFERENCE_FIELDS:
+        value = event["data"].get(field)
+        out += value if isinstance(value, list) else [value] if value is not None else []
+    return out
+
+
+def position(plan, priority):
+    """A plan's position on a priority at the head: its latest live priority event in fold order."""
+    events = sorted((log[i] for i in on_subject.get(plan, []) if live(i) and log[i]["type"].startswith("priority.")
+                     and log[i]["data"]["priority"] == priority), key=lambda e: (parse_time(e["time"]), e["seq"]))
+    return {"priority.adopted": "adopted", "priority.waived": "waived"}.get(events[-1]["type"]) if events else None
+
+
+def expected_answer(event):
+    """The code of the refusal that wins among the head-state checks, or "stored"."""
+    etype, subject, data = event["type"], event["subject"], event["data"]
+    # The one check of the event's own values that can fail here: `time` at most 24 hours ahead.
+    if parse_time(event["time"]) > dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=24):
+        return "invalid-time"
+    if "expectedversion" in event and event["expectedversion"] != len(on_subject.get(subject, [])):
+        return "version-conflict"
+    creation = creation_of(subject)
+    if etype in CREATIONS:
+        if creation is not None:
+            return "already-exists"
+    elif creation is None:
+        return "not-found"
+    before_creation = creation is not None and parse_time(event["time"]) < parse_time(creation["time"])
+    if etype not in CREATIONS and etype != "event.retracted" and before_creation:
+        return "invalid-time"
+    if not (etype == "actor.registered" and event["source"] == subject) and creation_of(event["source"]) is None:
+        return "unknown-reference"
+    if any(creation_of(r) is None for r in references(event)):
+        return "unknown-reference"
+    if etype == "event.retracted":
+        target = data["target"]
+        if target not in on_subject.get(subject, []):
+            return "unknown-reference"
+        if log[target]["type"] == "event.retracted" or target in retracted:
+            return "invalid-state"
+        if log[target]["type"] in CREATIONS:
+            others = [i for i in on_subject[subject] if i != target and live(i)]
+            elsewhere = [i for i, e in log.items() if e["subject"] != subject and live(i) and subject in references(e)]
+            if others or elsewhere:
+                return "invalid-state"
+    ended = any(live(i) and log[i]["type"] in ("measure.ended", "coordination.ended")
+                for i in on_subject.get(subject, []))
+    if etype in ("measure.amended", "measure.ended", "reporting.required", "coordination.ended") and ended:
+        return "invalid-state"
+    if etype.startswith("priority."):
+        now = position(subject, data["priority"])
+        if (etype == "priority.adopted" and now == "adopted") or (etype == "priority.dropped" and now != "adopted") \
+                or (etype == "priority.waived" and now is not None):
+            return "invalid-state"
+    return "stored"
+
+
+def store(event, seq):
+    log[event["id"]] = dict(event, seq=seq)
+    on_subject.setdefault(event["subject"], []).append(event["id"])
+    if event["type"] == "event.retracted":
+        retracted.add(event["data"]["target"])
+
+
 attempts = int(sys.argv[3])
 answers = {}  # problem code (or "stored") -> count
 accepted = 0
+disagreements = 0
 for _ in range(attempts):
     m = make()
     if m is None:
         continue
     etype, subject, data, creation = m
     n += 1
-    after = None if creation or subject not in created else parse_time(created[subject])
+    # Mostly no earlier than the subject's creation; sometimes anywhere (refused: invalid-time).
+    after = None if creation or subject not in created or rng.random() < 0.1 else parse_time(created[subject])
     time = rtime(after)
     registered = [a for a in actors if a in created]
     source = subject if etype == "actor.registered" else rng.choice(registered or actors)
     event = {"id": f"e{n}", "source": source,
              "type": etype, "subject": subject, "time": time, "data": data}
+    if rng.random() < 0.1:
+        count = len(on_subject.get(subject, []))
+        event["expectedversion"] = count if rng.random() < 0.5 else rng.choice([0, count + 1, max(count - 1, 0)])
+    expected = expected_answer(event)
     status, answer = call("POST", "/v1/events", event)
-    code = json.loads(answer).get("code", "stored")
+    answer = json.loads(answer)
+    code = answer.get("code", "stored")
     answers[code] = answers.get(code, 0) + 1
+    if code != expected:
+        disagreements += 1
+        if disagreements <= 10:
+            print(f"DISAGREE on an append: expected {expected}, ledgerd answered {status} {code}: "
+                  f"{answer.get('detail')}\n  event: {json.dumps(event)}")
     if status in (200, 201):
         accepted += 1
+        store(event, answer["events"][0]["seq"])
         stored.append((event["id"], subject))
         if creation:
             created[subject] = time
@@ -449,5 +557,5 @@ for k in range(cuts):
 # The summary, one JSON line: the log's size, the answers to the appends by problem code, and the
 # rows compared per view (reporting's also by status).
 print(json.dumps({"head": head, "attempts": attempts, "answers": answers, "cuts": cuts, "rows": coverage,
-                  "mismatches": mismatches}))
-sys.exit(1 if mismatches else 0)
+                  "mismatches": mismatches + disagreements}))
+sys.exit(1 if mismatches or disagreements else 0)
