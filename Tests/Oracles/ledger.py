@@ -24,28 +24,15 @@ misreading of the contract in one is unlikely to be repeated in the other. Exit 
 every answer and view agreed, 1 otherwise (the first differences are printed); the last line is
 a JSON summary. Python 3 standard library only.
 """
-import base64, calendar, datetime as dt, hashlib, http.client, json, random, socket, sys
+import base64, calendar, datetime as dt, hashlib, json, random, sys
+
+from common import request, tree_hash
 
 SOCK = sys.argv[1]
 
 
-class UConn(http.client.HTTPConnection):
-    def __init__(self):
-        super().__init__("localhost")
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(SOCK)
-
-
-def call(method, path, body=None):
-    c = UConn()
-    headers = {"content-type": "application/json"} if body is not None else {}
-    c.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-    r = c.getresponse()
-    data = r.read()
-    c.close()
-    return r.status, data
+def call(method, target, body=None):
+    return request(SOCK, method, target, body)
 
 
 # ---------------------------------------------------------------- random events
@@ -338,16 +325,7 @@ leaves = [hashlib.sha256(b"\x00" + l).digest() for l in lines]
 
 
 def root(k):
-    def mth(xs):
-        if len(xs) == 0:
-            return hashlib.sha256(b"").digest()
-        if len(xs) == 1:
-            return xs[0]
-        split = 1
-        while split * 2 < len(xs):
-            split *= 2
-        return hashlib.sha256(b"\x01" + mth(xs[:split]) + mth(xs[split:])).digest()
-    return base64.b64encode(mth(leaves[:k])).decode()
+    return base64.b64encode(tree_hash(leaves[:k])).decode()
 
 
 def add_period(t, every):

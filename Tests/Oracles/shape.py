@@ -14,28 +14,16 @@ field values). When it finds one, ledgerd must answer that code (and its status)
 none, ledgerd must not answer a shape code. Exit status 0 when every answer agreed; the last line
 is a JSON summary. Python 3 standard library only (it shares no code with ledgerd).
 """
-import datetime as dt, http.client, json, random, re, socket, sys
+import datetime as dt, json, random, re, sys
+
+from common import request
 
 SOCK, SEED, ATTEMPTS = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 
 
-class UConn(http.client.HTTPConnection):
-    def __init__(self):
-        super().__init__("localhost")
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(SOCK)
-
-
-def post(event):
-    c = UConn()
-    c.request("POST", "/v1/events", body=json.dumps(event, ensure_ascii=False).encode(),
-              headers={"content-type": "application/json"})
-    r = c.getresponse()
-    data = r.read()
-    c.close()
-    return r.status, json.loads(data)
+def post(body):
+    status, answer = request(SOCK, "POST", "/v1/events", body)
+    return status, json.loads(answer)
 
 
 # ---------------------------------------------------------------- the catalogue (section 4)

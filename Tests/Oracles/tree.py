@@ -12,43 +12,15 @@ proofs, plus the edge cases, with the RFC 9162 verification algorithms (sections
 2.1.4.2). Exit status 0 when everything holds; the last line is a JSON summary. Python 3
 standard library only (it shares no code with ledgerd).
 """
-import base64, hashlib, http.client, json, random, socket, sys
+import base64, hashlib, json, random, sys
+
+from common import node, request, tree_hash
 
 SOCK, ORIGIN, PROOFS = sys.argv[1], sys.argv[2], int(sys.argv[3])
 
 
-class UConn(http.client.HTTPConnection):
-    def __init__(self):
-        super().__init__("localhost")
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(SOCK)
-
-
-def get(path):
-    c = UConn()
-    c.request("GET", path)
-    r = c.getresponse()
-    data = r.read()
-    c.close()
-    return r.status, data
-
-
-def node(left, right):
-    return hashlib.sha256(b"\x01" + left + right).digest()
-
-
-def mth(leaves):
-    """RFC 6962 section 2.1: the Merkle tree hash of a list of leaf hashes."""
-    if not leaves:
-        return hashlib.sha256(b"").digest()
-    if len(leaves) == 1:
-        return leaves[0]
-    k = 1
-    while k * 2 < len(leaves):
-        k *= 2
-    return node(mth(leaves[:k]), mth(leaves[k:]))
+def get(target):
+    return request(SOCK, "GET", target)
 
 
 def verify_inclusion(index, size, leaf, proof, root):
@@ -179,7 +151,7 @@ lines = [l for l in body.split(b"\n") if l]
 assert status == 200 and len(lines) < 10000, "the log must fit one page of GET /v1/events"
 leaves = [hashlib.sha256(b"\x00" + l).digest() for l in lines]
 size = len(leaves)
-roots = [mth(leaves[:k]) for k in range(size + 1)]
+roots = [tree_hash(leaves[:k]) for k in range(size + 1)]
 
 # The verifier key: <name>+<hex key id>+<base64(0x01 || Ed25519 public key)> (C2SP signed-note).
 _, key = get("/v1/checkpoint/verifier")
