@@ -10,6 +10,7 @@ struct ConfigurationTests {
             #"""
             # a comment line
             top = "say \"hi\"\tto caf\u00E9 \\ \U0001F600"   # a comment after a value
+            controls = "\b\f\r\n\u0007"
             literal = 'C:\no\escapes'
             big = 16_777_216
             negative = -5
@@ -27,6 +28,7 @@ struct ConfigurationTests {
             alice = "admin"
             """#)
         #expect(table["top"] == .string("say \"hi\"\tto café \\ 😀"))
+        #expect(table["controls"] == .string("\u{08}\u{0C}\r\n\u{07}"))
         #expect(table["literal"] == .string(#"C:\no\escapes"#))
         #expect(table["big"] == .integer(16_777_216))
         #expect(table["negative"] == .integer(-5))
