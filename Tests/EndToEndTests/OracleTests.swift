@@ -7,14 +7,16 @@ import Testing
 @Suite("Independent implementations of the contract")
 struct OracleTests {
     /// `ledger.py` predicts the answer to each of a random ledger's appends from its own model of
-    /// the head state, then computes the seven views from the exported lines and compares them,
-    /// member for member, with ledgerd's answers at random cuts.
+    /// the head state, checks the subjects' histories and filtered reads of the log, then computes
+    /// the seven views from the exported lines and compares them, member for member, with
+    /// ledgerd's answers at random cuts.
     @Test(arguments: [1, 3])
     func randomLedgersAgreeOnEveryAnswerAndView(seed: Int) throws {
         let daemon = try Daemon()
         let summary = try oracle("ledger.py", [daemon.socket, "\(seed)", "1200", "60"])
         // Not an agreement on nothing: the log holds hundreds of events, and every view had rows.
         #expect((summary["head"]?.doubleValue ?? 0) >= 200)
+        #expect((summary["reads"]?.doubleValue ?? 0) >= 150)
         for view in ["inventory", "reporting", "alignment", "coordination", "evaluability", "coherence", "findings"] {
             #expect((summary["rows"]?[view]?.doubleValue ?? 0) > 0, "no \(view) rows compared")
         }

@@ -9,7 +9,10 @@ existing subject, an event on an absent one, a reference to nothing, a time befo
 an ended measure, a priority in the wrong position, a retraction the rules forbid). For each
 one, this file first decides from its own model of the head state (sections 4 and 10: the
 order version-conflict, already-exists / not-found, time before creation, unknown-reference,
-invalid-state) whether ledgerd must store it or which code it must answer, and compares.
+invalid-state) whether ledgerd must store it or which code it must answer, and compares. Then
+it reads every subject's history (`GET /v1/subjects/KIND/SLUG`, each event with `retractedby`;
+404 for a subject never recorded) and 100 filtered pages of `GET /v1/events` (`after`, `limit`,
+`subject`, `type`) and compares them with the log.
 
 Then, at CUTS random cuts (`at` as a date or a date-time, `seq` anywhere from 0 to the head, a
 `recorded` cut, for coordination sometimes a `parties` list), it asks ledgerd for every view and
@@ -492,6 +495,37 @@ def normalise(name, v):
     return v
 
 
+# ---------------------------------------------------------------- the reading routes (sections 6 and 10)
+
+reads = 0
+retracted_by = {e["data"]["target"]: e["id"] for e in events if e["type"] == "event.retracted"}
+for subject in actors + plans + measures + reports + coords + findings:
+    # Every event ever stored on the subject, in seq order, each with the id of its retraction.
+    mine = [dict(e, retractedby=retracted_by.get(e["id"])) for e in events if e["subject"] == subject]
+    status, body = call("GET", "/v1/subjects/" + subject)
+    expected = (200, {"subject": subject, "events": mine}) if mine else (404, "not-found")
+    got = (status, json.loads(body) if status == 200 else json.loads(body).get("code"))
+    reads += 1
+    if got != expected:
+        disagreements += 1
+        print(f"DISAGREE on GET /v1/subjects/{subject}: expected {json.dumps(expected)[:600]}\n"
+              f"  ledgerd: {json.dumps(got)[:600]}")
+for _ in range(100):
+    # The canonical lines after a seq, at most `limit`, of one subject or type or both, in seq order.
+    after, limit = rng.randrange(0, head + 2), rng.choice([1, 7, 50, 1000])
+    subject = rng.choice([None, rng.choice(actors + plans + measures)])
+    etype = rng.choice([None, "measure.launched", "event.retracted", "priority.adopted"])
+    query = f"/v1/events?after={after}&limit={limit}" + (f"&subject={subject}" if subject else "") \
+        + (f"&type={etype}" if etype else "")
+    chosen = [line for line, e in zip(lines, events) if e["seq"] > after and subject in (None, e["subject"])
+              and etype in (None, e["type"])][:limit]
+    status, body = call("GET", query)
+    reads += 1
+    if status != 200 or body != b"".join(line + b"\n" for line in chosen):
+        disagreements += 1
+        print(f"DISAGREE on GET {query}: expected {len(chosen)} lines, ledgerd answered {status} "
+              f"with {len(body.splitlines())}")
+
 cuts = int(sys.argv[4])
 mismatches = 0
 coverage = {}
@@ -534,6 +568,6 @@ for k in range(cuts):
                 sys.exit(1)
 # The summary, one JSON line: the log's size, the answers to the appends by problem code, and the
 # rows compared per view (reporting's also by status).
-print(json.dumps({"head": head, "attempts": attempts, "answers": answers, "cuts": cuts, "rows": coverage,
-                  "mismatches": mismatches + disagreements}))
+print(json.dumps({"head": head, "attempts": attempts, "answers": answers, "reads": reads, "cuts": cuts,
+                  "rows": coverage, "mismatches": mismatches + disagreements}))
 sys.exit(1 if mismatches or disagreements else 0)
