@@ -94,6 +94,11 @@ struct SocketAPITests {
         #expect(r.status == 400)
         #expect(try json(r.body)["code"] == "malformed-json")
         #expect(try json(r.body)["index"] == 1_100)
+        // Blank lines do not count in the index; the detail names the line as an editor numbers it.
+        r = try post(Array(lines[..<10]) + ["", " \t"] + Array(lines[10...]))
+        #expect(try json(r.body)["index"] == 1_100)
+        let detail = try json(r.body)["detail"]?.stringValue ?? ""
+        #expect(detail.hasPrefix("line 1103 (event 1101) is not JSON"), "\(detail)")
         lines[1_100] = actorEvent("n1100")
         r = try post(lines)
         #expect(r.status == 422)

@@ -31,7 +31,7 @@ extension Router {
             if !lines.isEmpty, lines.count <= configuration.maxBatchEvents {
                 let body = request.body
                 let result = try await ledger.append(count: lines.count, batch: true, recordedBy: request.peer.userName) {
-                    EventBody.parse(line: lines[$0], number: $0, of: body)
+                    EventBody.parse(line: lines[$0], index: $0, of: body)
                 }
                 return appended(result)
             }
@@ -181,7 +181,7 @@ enum EventBody {
         if mediaType == "application/x-ndjson" {
             // The lines parse on every core; the first line that is not JSON is the one named.
             let lines = lines(of: body)
-            let parsed = await Parallel.map(Array(lines.indices)) { parse(line: lines[$0], number: $0, of: body) }
+            let parsed = await Parallel.map(Array(lines.indices)) { parse(line: lines[$0], index: $0, of: body) }
             return (try parsed.map { try $0.get() }, true)
         }
         let value: JSONValue
@@ -201,29 +201,45 @@ enum EventBody {
         }
     }
 
-    /// The non-blank line at `range`, the `number`th (from 0), or its `malformed-json` refusal.
-    static func parse(line range: Range<Int>, number: Int, of body: ByteBuffer) -> Result<JSONValue, LedgerError> {
+    /// The event on `line`, the `index`th non-blank line (from 0), or its `malformed-json`
+    /// refusal: its `index` counts non-blank lines (the contract's), and its detail names the
+    /// line as an editor numbers it, blank lines included.
+    static func parse(line: Line, index: Int, of body: ByteBuffer) -> Result<JSONValue, LedgerError> {
         do {
-            return .success(try body.withUnsafeReadableBytes { try JSONParser.parse(UnsafeRawBufferPointer(rebasing: $0[range])) })
+            return .success(
+                try body.withUnsafeReadableBytes { bytes in
+                    try JSONParser.parse(UnsafeRawBufferPointer(rebasing: bytes[line.range]))
+                })
         } catch {
-            return .failure(LedgerError(.malformedJSON, "line \(number + 1) is not JSON: \(error)", index: number))
+            let detail = "line \(line.number) (event \(index + 1)) is not JSON: \(error)"
+            return .failure(LedgerError(.malformedJSON, detail, index: index))
         }
     }
 
+    /// A non-blank line of an NDJSON body: its bytes and its 1-based number among all lines.
+    struct Line: Sendable {
+        let range: Range<Int>
+        let number: Int
+    }
+
     /// The byte ranges of the body's lines that hold more than blanks.
-    static func lines(of body: ByteBuffer) -> [Range<Int>] {
+    static func lines(of body: ByteBuffer) -> [Line] {
         body.withUnsafeReadableBytes { bytes in
-            var ranges: [Range<Int>] = []
+            var lines: [Line] = []
             var start = 0
-            guard let base = bytes.baseAddress else { return ranges }
+            var number = 0
+            guard let base = bytes.baseAddress else { return lines }
             while start <= bytes.count {
                 // memchr: a byte-by-byte search took milliseconds for a 10,000-line body.
                 let newline = memchr(base + start, 0x0A, bytes.count - start)
                 let end = newline.map { base.distance(to: UnsafeRawPointer($0)) } ?? bytes.count
-                if !bytes[start..<end].allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { ranges.append(start..<end) }
+                number += 1
+                if !bytes[start..<end].allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+                    lines.append(Line(range: start..<end, number: number))
+                }
                 start = end + 1
             }
-            return ranges
+            return lines
         }
     }
 }
