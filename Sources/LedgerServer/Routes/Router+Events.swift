@@ -222,7 +222,7 @@ enum EventBody {
         let number: Int
     }
 
-    /// The byte ranges of the body's lines that hold more than blanks.
+    /// The body's lines that hold more than blanks, with their numbers among all lines.
     static func lines(of body: ByteBuffer) -> [Line] {
         body.withUnsafeReadableBytes { bytes in
             var lines: [Line] = []
