@@ -58,7 +58,6 @@ reports = [f"report/r{i}" for i in range(30)]
 coords = [f"coordination/c{i}" for i in range(5)]
 findings = [f"finding/f{i}" for i in range(5)]
 created = {}  # subject -> time string of a creation sent and accepted
-stored = []  # (id, subject) of accepted events
 n = 0
 
 
@@ -185,10 +184,10 @@ def make():
     if kind == "answer":
         d = {"by": pick(actors), "response": "noted", "status": rng.choice(STATUSES)}
         return "finding.answered", pick(findings), d, False
-    if not stored:
+    if not log:
         return None
-    target, subject = rng.choice(stored)
-    return "event.retracted", subject, {"target": target, "reason": "wrong"}, False
+    target = rng.choice(list(log))  # any stored event, retractions included (refused: invalid-state)
+    return "event.retracted", log[target]["subject"], {"target": target, "reason": "wrong"}, False
 
 
 # ---------------------------------------------------------------- the head state (sections 4 and 10)
@@ -281,7 +280,6 @@ def store(event, seq):
 
 attempts = int(sys.argv[3])
 answers = {}  # problem code (or "stored") -> count
-accepted = 0
 disagreements = 0
 for _ in range(attempts):
     m = make()
@@ -310,9 +308,7 @@ for _ in range(attempts):
             print(f"DISAGREE on an append: expected {expected}, ledgerd answered {status} {code}: "
                   f"{answer.get('detail')}\n  event: {json.dumps(event)}")
     if status in (200, 201):
-        accepted += 1
         store(event, answer["events"][0]["seq"])
-        stored.append((event["id"], subject))
         if creation:
             created[subject] = time
 

@@ -23,6 +23,14 @@ def get(target):
     return request(SOCK, "GET", target)
 
 
+def shift_to_set_bit(fn, sn):
+    """RFC 9162's shared step: right-shift fn and sn together until fn's lowest bit is set or fn is 0."""
+    while fn % 2 == 0 and fn != 0:
+        fn >>= 1
+        sn >>= 1
+    return fn, sn
+
+
 def verify_inclusion(index, size, leaf, proof, root):
     """RFC 9162 section 2.1.3.2."""
     if index >= size:
@@ -33,9 +41,7 @@ def verify_inclusion(index, size, leaf, proof, root):
             return False
         if fn % 2 == 1 or fn == sn:
             r = node(p, r)
-            while fn % 2 == 0 and fn != 0:
-                fn >>= 1
-                sn >>= 1
+            fn, sn = shift_to_set_bit(fn, sn)
         else:
             r = node(r, p)
         fn >>= 1
@@ -61,9 +67,7 @@ def verify_consistency(first, second, proof, first_root, second_root):
             return False
         if fn % 2 == 1 or fn == sn:
             fr, sr = node(c, fr), node(c, sr)
-            while fn % 2 == 0 and fn != 0:
-                fn >>= 1
-                sn >>= 1
+            fn, sn = shift_to_set_bit(fn, sn)
         else:
             sr = node(sr, c)
         fn >>= 1
