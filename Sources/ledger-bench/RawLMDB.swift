@@ -70,8 +70,9 @@ enum RawLMDB {
     /// What the ledger's table layout alone costs an event, for comparison with `measure`'s
     /// batched rate: the writes `Ledger` makes for an `actor.registered` event of the import
     /// (the subject read, which misses; the log line, the leaf, the subject's record and the view
-    /// record written), with nothing else, in synced 10,000-event commits. Not a target's
-    /// baseline: it shows how much of the import's distance to the raw rate is the layout.
+    /// record written), with nothing else, in synced 10,000-event commits. The line is the
+    /// baseline's 300 bytes (the import's are about 430). Not a target's baseline: it shows how
+    /// much of the import's distance to the raw rate is the layout.
     static func layoutRate(directory: String, events: Int) throws -> Double {
         try? FileManager.default.removeItem(atPath: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
