@@ -36,11 +36,12 @@ struct AppendCommand: ParsableCommand {
         let body: [UInt8]
         var contentType = "application/json"
         if let file {
-            guard let bytes = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: file) else {
-                printError("ledgerctl: cannot read \(file)")
+            do {
+                body = try readAll(file)
+            } catch {
+                printError("ledgerctl: cannot read \(file): \(error)")
                 throw Exit.ioError
             }
-            body = Array(bytes)
             if (try? JSONParser.parse(body)) == nil { contentType = "application/x-ndjson" }
         } else {
             guard let dataValue = try? JSONParser.parse(Array(data.utf8)), case .object = dataValue else {

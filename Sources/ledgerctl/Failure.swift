@@ -16,6 +16,24 @@ func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
+/// The bytes of the file at `path` (- for standard input), read to its end: a regular file, or
+/// a pipe, `/dev/stdin` or a process substitution (which Foundation's `contents(atPath:)` cannot
+/// read).
+func readAll(_ path: String) throws -> [UInt8] {
+    let fd = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw ClientError(String(cString: strerror(errno))) }
+    defer { if fd != STDIN_FILENO { close(fd) } }
+    var bytes: [UInt8] = []
+    var block = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = block.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        guard n >= 0 else { throw ClientError(String(cString: strerror(errno))) }
+        if n == 0 { return bytes }
+        bytes += block[0..<n]
+    }
+}
+
 extension LedgerClient {
     /// Sends and returns the answer when it is 2xx; otherwise prints the problem and exits.
     func expect(method: String = "GET", path: String, body: [UInt8]? = nil, contentType: String? = nil) throws -> HTTPAnswer {

@@ -112,6 +112,13 @@ struct LedgerctlTests {
         #expect(result.stderr.contains("not-found: measure/none does not exist"))
         result = try daemon.ctl(["append", "--type", "measure.ended"])
         #expect(result.status == 64)
+        // A file that is a pipe (here standard input by its path) is read to its end.
+        result = try daemon.ctl(["append", "--file", "/dev/stdin", "--format", "json"], stdin: Data(actorEvent("piped").utf8))
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try json(result.stdout)["size"] == 2)
+        result = try daemon.ctl(["append", "--file", "/nonexistent/event.json"])
+        #expect(result.status == 74)
+        #expect(result.stderr.contains("cannot read /nonexistent/event.json: No such file or directory"), "\(result.stderr)")
         daemon.stop()
         result = try daemon.ctl(["status"])
         #expect(result.status == 69)
