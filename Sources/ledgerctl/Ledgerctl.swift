@@ -9,6 +9,7 @@ struct Ledgerctl: ParsableCommand {
         abstract: "Record and audit public policy in a tamper-evident ledger served by ledgerd.",
         discussion: """
             The socket is --socket, else $LEDGER_SOCKET, else /run/ledgerd/ledgerd.sock.
+            --socket and --format go before or after the subcommand.
             Exit codes:
               0   success
               64  bad usage (unknown option, bad value)
@@ -24,4 +25,31 @@ struct Ledgerctl: ParsableCommand {
             ViewCommand.self, AuditCommand.self, ExportCommand.self, CheckpointCommand.self, ProveCommand.self,
             VerifyCommand.self, BundleCommand.self, VerifyBundleCommand.self, BackupCommand.self,
         ])
+
+    static func main() {
+        main(Self.globalOptionsAfterSubcommand(Array(CommandLine.arguments.dropFirst())))
+    }
+
+    /// The options every subcommand takes (`--socket`, `--format`) may also come before the
+    /// subcommand, as in `ledgerctl --socket PATH status`: they are moved to the end of the
+    /// subcommand's arguments (before a `--`), where the parser takes them.
+    static func globalOptionsAfterSubcommand(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var rest = arguments[...]
+        while let first = rest.first {
+            if first == "--socket" || first == "--format", rest.count >= 2 {
+                leading += rest.prefix(2)
+                rest = rest.dropFirst(2)
+            } else if first.hasPrefix("--socket=") || first.hasPrefix("--format=") {
+                leading.append(first)
+                rest = rest.dropFirst()
+            } else {
+                break
+            }
+        }
+        guard !leading.isEmpty, !rest.isEmpty else { return arguments }
+        var moved = Array(rest)
+        moved.insert(contentsOf: leading, at: moved.firstIndex(of: "--") ?? moved.endIndex)
+        return moved
+    }
 }

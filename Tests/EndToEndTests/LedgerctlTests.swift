@@ -119,6 +119,15 @@ struct LedgerctlTests {
         result = try daemon.ctl(["append", "--file", "/nonexistent/event.json"])
         #expect(result.status == 74)
         #expect(result.stderr.contains("cannot read /nonexistent/event.json: No such file or directory"), "\(result.stderr)")
+        // --socket and --format may come before the subcommand, a nested one or a `--` included.
+        let ctl = binDirectory + "/ledgerctl"
+        result = try run(ctl, ["--socket", daemon.socket, "--format", "json", "status"])
+        #expect(try json(result.stdout)["seq"] == 2, "\(result.stderr)")
+        result = try run(ctl, ["--socket=\(daemon.socket)", "--format=json", "prove", "inclusion", "2"])
+        #expect(try json(result.stdout)["size"] == 2, "\(result.stderr)")
+        result = try run(ctl, ["--socket", daemon.socket, "--format", "json", "history", "--", "actor/piped"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("actor.registered"))
         daemon.stop()
         result = try daemon.ctl(["status"])
         #expect(result.status == 69)
