@@ -10,6 +10,14 @@ struct HistoryCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
     @Argument(help: "The subject, KIND/SLUG.") var subject: String
 
+    func validate() throws {
+        // Checked here: the daemon would only say that no route has that path.
+        guard Subject(subject) != nil else {
+            throw ValidationError(
+                "\(subject) is not a subject: KIND/SLUG, KIND one of actor plan measure report coordination finding")
+        }
+    }
+
     func run() throws {
         let answer = try options.client().expect(path: "/v1/subjects/" + subject)
         if options.format == .json {

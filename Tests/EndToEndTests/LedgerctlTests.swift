@@ -128,6 +128,9 @@ struct LedgerctlTests {
         result = try run(ctl, ["--socket", daemon.socket, "--format", "json", "history", "--", "actor/piped"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("actor.registered"))
+        result = try daemon.ctl(["history", "measure"])  // not KIND/SLUG: bad usage, not a 404 from the daemon
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("measure is not a subject: KIND/SLUG"), "\(result.stderr)")
         daemon.stop()
         result = try daemon.ctl(["status"])
         #expect(result.status == 69)
