@@ -15,6 +15,8 @@ public final class Ledger: Sendable {
     /// Signs a checkpoint for every new tree size (nil when read-only).
     let signer: CheckpointSigner?
     private let committer: GroupCommitter?
+    /// Held while the ledger is open for writing (nil when read-only).
+    private let writerLock: WriterLock?
     private let state: Mutex<WriterState>
     private let watchers = Mutex<[UInt64: AsyncStream<UInt64>.Continuation]>([:])
     private let watcherCounter = Atomic<UInt64>(0)
@@ -38,6 +40,7 @@ public final class Ledger: Sendable {
         if !options.readOnly {
             try FileManager.default.createDirectory(atPath: options.directory, withIntermediateDirectories: true)
         }
+        writerLock = options.readOnly ? nil : try WriterLock(directory: options.directory)
         var mapSize = options.initialMapSize
         if let attributes = try? FileManager.default.attributesOfItem(atPath: options.directory + "/data.mdb"),
             let fileSize = attributes[.size] as? Int
@@ -106,6 +109,7 @@ public final class Ledger: Sendable {
     /// Answers queued appends and stops the writer; the environment closes when the ledger is released.
     public func close() {
         committer?.stop()
+        writerLock?.release()
         watchers.withLock { watchers in
             for continuation in watchers.values { continuation.finish() }
             watchers.removeAll()

@@ -80,6 +80,20 @@ struct ServiceTests {
     /// SIGTERM while 16 clients append: every acknowledged event is stored, every request that
     /// reached the daemon gets a whole HTTP answer (an unanswered one was never stored), the
     /// process exits 0 within 5 s, and the socket file is gone.
+    @Test func aSecondDaemonOnTheSameDataIsRefused() throws {
+        let daemon = try Daemon()
+        // Under `timeout`: a second daemon that started after all fails the test instead of hanging it.
+        let second = try run(
+            "/usr/bin/timeout",
+            ["10", binDirectory + "/ledgerd", "--data-dir", daemon.dataDirectory, "--socket", daemon.directory + "/second.sock"])
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("is already open for writing by another process (pid \(daemon.process!.pid))"), "\(second.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: daemon.directory + "/second.sock"))
+        // The first one goes on.
+        #expect(try daemon.ctl(["append", "--file", "-"], stdin: Data(actorEvent("a").utf8)).status == 0)
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func sigtermUnderLoadAnswersInFlightAndExitsCleanly() throws {
         let daemon = try Daemon()
         let socket = daemon.socket

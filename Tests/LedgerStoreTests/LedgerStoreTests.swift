@@ -46,6 +46,32 @@ struct LedgerStoreTests {
         }
     }
 
+    @Test("a store is open for writing once at a time; read-only opens go alongside")
+    func oneWriterAtATime() async throws {
+        try await withTemporaryDirectory { dir in
+            do {
+                let ledger = try Ledger(options: LedgerOptions(directory: dir))
+                _ = try await ledger.append([actor("a")], batch: false, recordedBy: "t")
+                do {
+                    _ = try Ledger(options: LedgerOptions(directory: dir))
+                    Issue.record("a second writer opened the store")
+                } catch let error as LedgerError {
+                    #expect(error.detail.contains("already open for writing by another process (pid \(getpid()))"), "\(error.detail)")
+                }
+                let reader = try Ledger(options: LedgerOptions(directory: dir, readOnly: true))
+                #expect(reader.head == 1)
+                reader.close()
+                // The refused writer changed nothing: the first one still appends.
+                let next = try await ledger.append([actor("b")], batch: false, recordedBy: "t")
+                #expect(next.size == 2)
+                ledger.close()
+            }
+            let reopened = try Ledger(options: LedgerOptions(directory: dir))
+            defer { reopened.close() }
+            #expect(reopened.head == 2)
+        }
+    }
+
     @Test func aRefusedBatchChangesNothing() async throws {
         try await withTemporaryDirectory { dir in
             let ledger = try Ledger(options: LedgerOptions(directory: dir))
