@@ -6,8 +6,9 @@ import Synchronization
 /// for writing there, so that a second daemon (or a second writable `Ledger` in one process) on
 /// the same store is refused at open: each keeps the head, the tree's frontier and the views'
 /// cache in memory, and two writers would step on each other's seqs. Read-only opens (offline
-/// verification, backups, `ledgerctl verify --data-dir`) take no lock. The kernel drops the lock
-/// with the process, however it ends.
+/// verification with `ledgerctl verify --data-dir`, the benchmark's folds) take no lock; a
+/// backup is written by the daemon that holds it. The kernel drops the lock with the process,
+/// however it ends.
 final class WriterLock: Sendable {
     private let descriptor: Mutex<Int32>
 
