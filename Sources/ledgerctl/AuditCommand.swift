@@ -115,7 +115,9 @@ struct AuditReport {
         if findings.isEmpty { out.append("   none") }
         for f in findings {
             let status = s(f["status"])
-            out.append("   - \(status == "open" ? Terminal.red(status) : status) \(s(f["severity"])) \(s(f["id"])) by \(s(f["auditor"])) (\(s(f["answers"])) answers)")
+            let answers = s(f["answers"])
+            out.append(
+                "   - \(status == "open" ? Terminal.red(status) : status) \(s(f["severity"])) \(s(f["id"])) by \(s(f["auditor"])) (\(answers) \(answers == "1" ? "answer" : "answers"))")
         }
         return out.joined(separator: "\n")
     }

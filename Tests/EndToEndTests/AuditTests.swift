@@ -20,6 +20,8 @@ struct AuditTests {
         #expect(text.contains("between actor/cocom and actor/transit (nothing at all)"))
         #expect(text.contains("measure/gate-consumption-room (harm-reduction, municipal) vs measure/possession-fines (enforcement, federal)"))
         #expect(text.contains("open critical finding/no-evaluation-possible"))
+        #expect(text.contains("accepted major finding/no-coherent-objectives by actor/court-of-audit (1 answer)"))
+        #expect(text.contains("open major finding/no-needs-analysis by actor/court-of-audit (0 answers)"))
         // Link Up opened later: not in the 2024-01-24 inventory, but in today's.
         #expect(!text.contains("link-up"))
         let today = try daemon.ctl(["view", "inventory", "--format", "csv"]).stdout
