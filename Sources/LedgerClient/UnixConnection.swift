@@ -44,10 +44,17 @@ public final class UnixConnection {
             }
         }
         if rc != 0 {
-            let reason = String(cString: strerror(errno))
+            let code = errno
+            let reason = String(cString: strerror(code))
             close(fd)
             fd = -1  // deinit runs after a throwing init too: never close a number twice
-            throw ClientError("cannot connect to \(socketPath): \(reason) (is ledgerd running? see --socket / LEDGER_SOCKET)")
+            // The daemon runs but this user may not open its socket (mode 0660): say so, rather
+            // than ask whether it runs.
+            let hint =
+                code == EACCES
+                ? "the socket is open only to its owner and group: run as a member of that group, ledgerd on a server install"
+                : "is ledgerd running? see --socket / LEDGER_SOCKET"
+            throw ClientError("cannot connect to \(socketPath): \(reason) (\(hint))")
         }
     }
 

@@ -24,6 +24,14 @@ struct AccessTests {
 
     @Test func aPeerWithNoRoleOnlySeesHealth() throws {
         let daemon = try Daemon()
+        // Before the socket is opened up, its mode (0660) keeps `nobody` out, and ledgerctl
+        // says that it is a matter of permission, not of a daemon that does not run.
+        chmod(daemon.directory, 0o755)
+        let shut = try run("/usr/bin/setpriv", [
+            "--reuid", "nobody", "--regid", "nogroup", "--clear-groups", binDirectory + "/ledgerctl", "status", "--socket", daemon.socket,
+        ])
+        #expect(shut.status == 69)
+        #expect(shut.stderr.contains("Permission denied (the socket is open only to its owner and group"), "\(shut.stderr)")
         openUp(daemon)
         #expect(try curlAsNobody(daemon, ["http://l/v1/health"]).status == 200)
         let denied = try curlAsNobody(daemon, ["http://l/v1/events"])
