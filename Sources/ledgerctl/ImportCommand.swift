@@ -11,7 +11,8 @@ struct ImportCommand: ParsableCommand {
         discussion: """
             Each batch is atomic. On the first refused event the import stops and names its line;
             the batches before it stay stored, and running the import again skips them as repeats
-            when the events carry ids.
+            when the events carry ids. If the daemon goes away, the import says how many events
+            were stored and which batch got no answer (all or none of it is stored).
             """)
 
     @OptionGroup var options: GlobalOptions
@@ -80,6 +81,10 @@ struct ImportCommand: ParsableCommand {
             } catch {
                 progress.finish()
                 printError("ledgerctl: \(error)")
+                // Where to take up: what the answers said was stored, and the batch without one.
+                printError(
+                    "ledgerctl: \(tally.stored) events stored and \(tally.duplicates) repeats before the batch of lines \(batch.numbers.first!)-\(batch.numbers.last!), which got no answer"
+                        + " (all or none of it is stored; `ledgerctl status` shows the head)")
                 throw Exit.unavailable
             }
             guard (200..<300).contains(answer.status) else {

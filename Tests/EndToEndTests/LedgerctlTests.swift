@@ -99,6 +99,42 @@ struct LedgerctlTests {
         daemon.stop()
     }
 
+    @Test func anImportCutOffByTheDaemonsEndSaysWhereToTakeUp() throws {
+        let daemon = try Daemon()
+        let path = daemon.directory + "/cut.ndjson"
+        try (0..<100_000).map { actorEvent("cut-\($0)") }.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: ProcessOutput?
+        let socket = daemon.socket
+        Thread {
+            result = try? run(binDirectory + "/ledgerctl", ["import", path, "--batch-size", "1000", "--socket", socket])
+            done.signal()
+        }.start()
+        func head() -> Int {
+            guard let answer = try? daemon.client().send(path: "/v1/health"), let body = try? JSONParser.parse(answer.body),
+                let seq = body["seq"]?.doubleValue
+            else { return -1 }
+            return Int(seq)
+        }
+        let deadline = Date().addingTimeInterval(60)
+        while head() < 3_000 && Date() < deadline { usleep(10_000) }
+        daemon.stop(signal: SIGKILL)
+        done.wait()
+        let output = try #require(result)
+        #expect(output.status == 69, "\(output.stderr)")
+        // "N events stored and 0 repeats before the batch of lines A-B, which got no answer"
+        let words = output.stderr.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        let stored = try #require(words.firstIndex(of: "stored").flatMap { Int(words[$0 - 2]) }, "\(output.stderr)")
+        let lines = try #require(words.firstIndex(of: "lines").map { words[$0 + 1].split(separator: "-") }, "\(output.stderr)")
+        #expect(output.stderr.contains("which got no answer (all or none of it is stored"), "\(output.stderr)")
+        #expect(stored >= 3_000 && stored % 1_000 == 0)
+        #expect(lines.first.flatMap { Int($0) } == stored + 1)
+        // All or none of the batch in flight: the head after a restart is one of the two.
+        try daemon.start()
+        #expect([stored, stored + 1_000].contains(head()))
+        daemon.stop()
+    }
+
     @Test func appendFromFlagsAndExitCodes() throws {
         let daemon = try Daemon()
         var result = try daemon.ctl([
