@@ -127,7 +127,8 @@ struct LedgerctlTests {
         let stored = try #require(words.firstIndex(of: "stored").flatMap { Int(words[$0 - 2]) }, "\(output.stderr)")
         let lines = try #require(words.firstIndex(of: "lines").map { words[$0 + 1].split(separator: "-") }, "\(output.stderr)")
         #expect(output.stderr.contains("which got no answer (all or none of it is stored"), "\(output.stderr)")
-        #expect(stored >= 3_000 && stored % 1_000 == 0)
+        // The head reached 3,000 with at most one batch stored but not yet answered.
+        #expect(stored >= 2_000 && stored % 1_000 == 0, "\(output.stderr)")
         #expect(lines.first.flatMap { Int($0) } == stored + 1)
         // All or none of the batch in flight: the head after a restart is one of the two.
         try daemon.start()
