@@ -13,7 +13,12 @@ struct EventsCommand: ParsableCommand {
     @Option(help: "At most this many events (1 to 10000).") var limit: Int = 1000
     @Option(help: "Only events on this subject.") var subject: String?
     @Option(help: "Only events of this type.") var type: String?
-    @Flag(help: "Keep streaming new events as they are committed.") var follow = false
+    @Flag(
+        help: """
+            Keep streaming new events as they are committed. Ends with exit 69 when the daemon \
+            stops, naming the last seq printed (resume with --after SEQ).
+            """)
+    var follow = false
 
     func run() throws {
         var path = "/v1/events?after=\(after)&limit=\(limit)"
@@ -23,24 +28,31 @@ struct EventsCommand: ParsableCommand {
         if follow {
             path += "&follow=true"
             var pending: [UInt8] = []
+            var last = after
             if options.format == .table { print(EventRow.header) }
             let answer: HTTPAnswer
+            // A follow never ends on its own: when it does, the daemon stopped (or went away),
+            // and whoever runs this needs to know where to take up.
+            let resume = { "; the last event printed is seq \(last): resume with --after \(last)" }
             do {
                 answer = try client.stream(path: path) { chunk in
                     pending += chunk
                     while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                        emit(Array(pending[..<newline]))
+                        let line = Array(pending[..<newline])
+                        emit(line)
+                        if let seq = (try? JSONParser.parse(line))?["seq"]?.doubleValue { last = Int(seq) }
                         pending.removeSubrange(...newline)
                     }
                     fflush(nil)  // flush every stream: followers read line by line
                     return true
                 }
             } catch {
-                printError("ledgerctl: \(error)")
+                printError("ledgerctl: \(error)" + resume())
                 throw Exit.unavailable
             }
             if !(200..<300).contains(answer.status) { throw Problem.report(answer) }
-            return
+            printError("ledgerctl: the daemon ended the stream (it is stopping)" + resume())
+            throw Exit.unavailable
         }
         let answer = try client.expect(path: path)
         if options.format == .table { print(EventRow.header) }

@@ -14,7 +14,7 @@ struct Ledgerctl: ParsableCommand {
               0   success
               64  bad usage (unknown option, bad value)
               65  the daemon refused the request (a problem code: invalid input, conflict, not found, forbidden)
-              69  the daemon cannot be reached
+              69  the daemon cannot be reached, or went away (an import or a follow cut off)
               70  the daemon failed (5xx)
               74  a local file could not be read or written
               3   verification failed: the log, a bundle or a checkpoint does not match (verify, verify-bundle)

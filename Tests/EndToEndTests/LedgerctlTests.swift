@@ -177,13 +177,17 @@ struct LedgerctlTests {
         let daemon = try Daemon()
         _ = try daemon.ctl(["append", "--file", "-"], stdin: Data(actorEvent("a").utf8))
         var out: [Int32] = [0, 0]
-        #expect(cloexecPipe(&out))
+        var err: [Int32] = [0, 0]
+        #expect(cloexecPipe(&out) && cloexecPipe(&err))
         let process = try Child(
-            binDirectory + "/ledgerctl", ["events", "--follow", "--format", "json", "--socket", daemon.socket], stdout: out[1])
+            binDirectory + "/ledgerctl", ["events", "--follow", "--format", "json", "--socket", daemon.socket], stdout: out[1],
+            stderr: err[1])
         close(out[1])
+        close(err[1])
         defer {
             process.stop()
             close(out[0])
+            close(err[0])
         }
         func readLine() -> String {
             var bytes: [UInt8] = []
@@ -195,7 +199,11 @@ struct LedgerctlTests {
         let r = try daemon.curl(["-H", "content-type: application/json", "-d", actorEvent("b"), "http://l/v1/events"])
         #expect(r.status == 201)
         #expect(try json(readLine())["subject"] == "actor/b")  // streamed as it commits
-        // SIGTERM ends the follower and the daemon exits cleanly.
+        // SIGTERM ends the follower and the daemon exits cleanly; the follower says where to take up.
         #expect(daemon.stop() == 0)
+        #expect(process.wait() == 69)
+        #expect(
+            String(decoding: readAll(err[0]), as: UTF8.self)
+                == "ledgerctl: the daemon ended the stream (it is stopping); the last event printed is seq 2: resume with --after 2\n")
     }
 }
