@@ -71,6 +71,17 @@ enum ViewRenderer {
         }
     }
 
+    /// A CSV field: what a spreadsheet or a script reads best, so nothing is an empty field
+    /// (not the table's "-"), and booleans are `true` and `false`.
+    static func csvCell(_ value: JSONValue?) -> String {
+        switch value {
+        case nil, .null?: ""
+        case .bool(let b)?: b ? "true" : "false"
+        case .array(let items)?: items.map { cell($0) }.joined(separator: ", ")
+        default: cell(value)
+        }
+    }
+
     static func styled(_ text: String, column: String) -> String {
         switch (column, text) {
         case ("status", "overdue"), ("status", "never-reported"), ("status", "unreported"), ("status", "open"),
@@ -88,10 +99,12 @@ enum ViewRenderer {
         let rows = view[rowsKey(name)]?.arrayValue ?? []
         let columns = rows.first?.objectValue?.keys ?? []
         if csv {
+            // RFC 4180 quoting: a field holding a comma, a quote or a line break is quoted.
             func quote(_ s: String) -> String {
-                s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+                s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+                    ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
             }
-            return ([columns.joined(separator: ",")] + rows.map { row in columns.map { quote(cell(row[$0])) }.joined(separator: ",") })
+            return ([columns.joined(separator: ",")] + rows.map { row in columns.map { quote(csvCell(row[$0])) }.joined(separator: ",") })
                 .joined(separator: "\n")
         }
         var out = "\(name.rawValue) at \(cell(view["at"])), seq \(cell(view["seq"])), root \(cell(view["root"]))\n"

@@ -26,6 +26,13 @@ struct AuditTests {
         #expect(!text.contains("link-up"))
         let today = try daemon.ctl(["view", "inventory", "--format", "csv"]).stdout
         #expect(today.contains("measure/link-up-consumption-room"))
+        // CSV for spreadsheets and scripts: the header is the API's names, a null is an empty field.
+        let rows = today.split(separator: "\n")
+        #expect(rows.first == "id,title,owner,plan,priority,stance,status,launched,ended,reports,lastReport")
+        #expect(rows.contains(
+            "measure/cocom-addiction-services,Licensing and funding of addiction services,actor/cocom,,,treatment,active,2019-01-01T00:00:00Z,,0,"))
+        let pairs = try daemon.ctl(["view", "coordination", "--parties", "actor/safe-brussels,actor/transit", "--format", "csv"]).stdout
+        #expect(pairs == "a,b,formal,arrangements\nactor/safe-brussels,actor/transit,false,coordination/transit-bps-contacts\n")
 
         // ledgerctl view --format json is the API's answer, and the root is the checkpoint's.
         let json = try daemon.ctl(["view", "reporting", "--at", "2024-01-24", "--format", "json"]).stdout
