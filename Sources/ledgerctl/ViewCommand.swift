@@ -71,8 +71,8 @@ enum ViewRenderer {
         }
     }
 
-    /// A CSV field: what a spreadsheet or a script reads best, so nothing is an empty field
-    /// (not the table's "-"), and booleans are `true` and `false`.
+    /// A CSV field, as a spreadsheet or a script reads it best: a null or an empty list is an
+    /// empty field (not the table's "-"), and a boolean is `true` or `false`.
     static func csvCell(_ value: JSONValue?) -> String {
         switch value {
         case nil, .null?: ""
@@ -101,7 +101,7 @@ enum ViewRenderer {
         if csv {
             // RFC 4180 quoting: a field holding a comma, a quote or a line break is quoted.
             func quote(_ s: String) -> String {
-                s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+                s.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
                     ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
             }
             return ([columns.joined(separator: ",")] + rows.map { row in columns.map { quote(csvCell(row[$0])) }.joined(separator: ",") })
