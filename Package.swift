@@ -43,6 +43,7 @@ let package = Package(
                 "LedgerEngine",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ] + nio
         ),
         /// A small blocking HTTP/1.1 client over a Unix socket, used by `ledgerctl`, tests and the benchmark.

@@ -3,11 +3,14 @@ import LedgerDomain
 import LedgerEngine
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// Builds the daemon from its configuration; `ledgerd` and the tests both call this.
 public enum Daemon {
     /// The services to run: the ledger (closed last) and the socket server.
     public static func build(configuration: ServerConfiguration, logger: Logger) throws -> ServiceGroup {
+        // Ignored from here, before the socket is served; `LedgerService` then logs each one.
+        signal(SIGHUP, SIG_IGN)
         let ledger = try Ledger(
             options: LedgerOptions(
                 directory: configuration.dataDirectory, initialMapSize: configuration.initialMapSize,
@@ -24,7 +27,7 @@ public enum Daemon {
         return ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: LedgerService(ledger: ledger, notifier: notifier)), .init(service: server),
+                    .init(service: LedgerService(ledger: ledger, notifier: notifier, logger: logger)), .init(service: server),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
@@ -35,12 +38,23 @@ public enum Daemon {
 struct LedgerService: Service {
     let ledger: Ledger
     let notifier: SystemdNotifier
+    let logger: Logger
 
     func run() async throws {
         // Until shutdown: keep systemd's watchdog fed and STATUS= current.
         let ledger = self.ledger
         let notifier = self.notifier
+        let logger = self.logger
+        // SIGHUP, by habit a reload, would otherwise end the daemon at once (its default action),
+        // with requests in flight: the configuration is read only at start, so it is logged and
+        // ignored.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in hangups.cancelOnGracefulShutdown() {
+                    logger.notice("SIGHUP ignored: ledgerd reads its configuration only at start; restart it to apply a new one")
+                }
+            }
             if let interval = notifier.watchdogInterval {
                 group.addTask {
                     while !Task.isCancelled {

@@ -13,6 +13,7 @@ struct LedgerDaemonCommand: AsyncParsableCommand {
         discussion: """
             Configuration comes from --config (default /etc/ledgerd/ledgerd.toml when it exists), then the flags.
             Exit codes: 0 stopped cleanly (SIGTERM/SIGINT); 1 failed at run time; 78 invalid configuration (EX_CONFIG).
+            SIGHUP is logged and ignored: the configuration is read only at start.
             """,
         version: PolicyLedger.version)
 

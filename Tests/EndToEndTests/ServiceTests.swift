@@ -80,6 +80,20 @@ struct ServiceTests {
     /// SIGTERM while 16 clients append: every acknowledged event is stored, every request that
     /// reached the daemon gets a whole HTTP answer (an unanswered one was never stored), the
     /// process exits 0 within 5 s, and the socket file is gone.
+    @Test func sighupIsLoggedAndIgnored() throws {
+        let daemon = try Daemon()
+        kill(daemon.process!.pid, SIGHUP)
+        // Still serving after it (SIGHUP's default action would have ended the process).
+        var logged = false
+        for _ in 0..<200 where !logged {
+            usleep(10_000)
+            logged = (try? String(contentsOfFile: daemon.log, encoding: .utf8))?.contains("SIGHUP ignored") == true
+        }
+        #expect(logged)
+        #expect(try daemon.ctl(["status", "--format", "json"]).status == 0)
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func aSecondDaemonOnTheSameDataIsRefused() throws {
         let daemon = try Daemon()
         // Under `timeout`: a second daemon that started after all fails the test instead of hanging it.
