@@ -41,7 +41,6 @@ struct LedgerService: Service {
     let logger: Logger
 
     func run() async throws {
-        // Until shutdown: keep systemd's watchdog fed and STATUS= current.
         let ledger = self.ledger
         let notifier = self.notifier
         let logger = self.logger
@@ -49,6 +48,7 @@ struct LedgerService: Service {
         // with requests in flight: the configuration is read only at start, so it is logged and
         // ignored.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
+        // Until shutdown: log each SIGHUP, keep systemd's watchdog fed and STATUS= current.
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await _ in hangups.cancelOnGracefulShutdown() {
