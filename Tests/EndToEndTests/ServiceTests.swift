@@ -77,9 +77,6 @@ struct ServiceTests {
         #expect(lines.allSatisfy { $0.hasPrefix("<") && !$0.contains("T0") }, "\(log)")
     }
 
-    /// SIGTERM while 16 clients append: every acknowledged event is stored, every request that
-    /// reached the daemon gets a whole HTTP answer (an unanswered one was never stored), the
-    /// process exits 0 within 5 s, and the socket file is gone.
     @Test func sighupIsLoggedAndIgnored() throws {
         let daemon = try Daemon()
         kill(daemon.process!.pid, SIGHUP)
@@ -108,6 +105,9 @@ struct ServiceTests {
         #expect(daemon.stop() == 0)
     }
 
+    /// SIGTERM while 16 clients append: every acknowledged event is stored, every request that
+    /// reached the daemon gets a whole HTTP answer (an unanswered one was never stored), the
+    /// process exits 0 within 5 s, and the socket file is gone.
     @Test func sigtermUnderLoadAnswersInFlightAndExitsCleanly() throws {
         let daemon = try Daemon()
         let socket = daemon.socket
