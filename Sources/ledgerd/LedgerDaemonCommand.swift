@@ -38,6 +38,9 @@ struct LedgerDaemonCommand: AsyncParsableCommand {
             throw ExitCode(78)
         }
         if checkConfig {
+            for warning in configuration.accountWarnings() {
+                FileHandle.standardError.write(Data("ledgerd: warning: \(warning)\n".utf8))
+            }
             print(configuration.rendered())
             return
         }
@@ -47,6 +50,7 @@ struct LedgerDaemonCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "ledgerd")
+        for warning in configuration.accountWarnings() { logger.warning("\(warning)") }
         do {
             let group = try Daemon.build(configuration: configuration, logger: logger)
             try await group.run()

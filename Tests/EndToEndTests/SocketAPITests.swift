@@ -218,6 +218,12 @@ struct SocketAPITests {
         let good = try run(binDirectory + "/ledgerd", ["--check-config", "--config", packageRoot + "/config/ledgerd.toml"])
         #expect(good.status == 0)
         #expect(good.stdout.contains("origin = \"localhost/ledgerd\""))
+        #expect(good.stderr.isEmpty, "\(good.stderr)")
+        // A role for a user this machine does not have is valid, but warned about.
+        try "[access.users]\nno-such-user-x7 = \"reader\"\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let typo = try run(binDirectory + "/ledgerd", ["--check-config", "--config", bad])
+        #expect(typo.status == 0)
+        #expect(typo.stderr == "ledgerd: warning: access.users.no-such-user-x7: no user of that name on this machine; it grants nothing until there is one\n")
     }
 }
 

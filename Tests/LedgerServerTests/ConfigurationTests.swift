@@ -83,6 +83,22 @@ struct ConfigurationTests {
         #expect(try ServerConfiguration.load(path: path) == config)
     }
 
+    /// Names that match no account are warned about (a typo grants nothing, silently); names
+    /// that do, and the shipped configuration, give no warning.
+    @Test func accessNamesWithoutAnAccountAreWarnedAbout() throws {
+        var config = ServerConfiguration()
+        #expect(config.accountWarnings().isEmpty)
+        config.userRoles = ["root": .admin, "no-such-user-x7": .reader, "nobody": .reader]
+        config.groupRoles = ["root": .reader, "no-such-group-x7": .recorder]
+        config.recorderSources = ["no-such-group-x7": ["actor/a"], "nobody": ["actor/b"]]
+        #expect(
+            config.accountWarnings() == [
+                "access.users.no-such-user-x7: no user of that name on this machine; it grants nothing until there is one",
+                "access.groups.no-such-group-x7: no group of that name on this machine; it grants nothing until there is one",
+                "access.sources.nobody: it limits recorders, but nobody is not a recorder in access.users or access.groups",
+            ])
+    }
+
     @Test("refused settings name their key", arguments: [
         ("[nope]", "nope"),
         ("[server]\nport = 80", "server.port"),

@@ -28,6 +28,23 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// The log level: trace, debug, info, notice, warning, error, critical.
     public var logLevel = "info"
 
+    /// The access names that match no user or group of this machine: a typo there grants
+    /// nothing, silently, so `ledgerd` warns at start and `--check-config` prints them. Not
+    /// errors: the account may be made later (or come from a directory service not up yet).
+    public func accountWarnings() -> [String] {
+        var warnings: [String] = []
+        for name in userRoles.keys.sorted() where UnixAccounts.uid(of: name) == nil {
+            warnings.append("access.users.\(name): no user of that name on this machine; it grants nothing until there is one")
+        }
+        for name in groupRoles.keys.sorted() where !UnixAccounts.groupExists(name) {
+            warnings.append("access.groups.\(name): no group of that name on this machine; it grants nothing until there is one")
+        }
+        for name in recorderSources.keys.sorted() where userRoles[name] != .recorder && groupRoles[name] != .recorder {
+            warnings.append("access.sources.\(name): it limits recorders, but \(name) is not a recorder in access.users or access.groups")
+        }
+        return warnings
+    }
+
     public init() {}
 
     /// A role granted to a Unix user or group (contract section 7).

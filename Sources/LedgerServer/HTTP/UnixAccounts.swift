@@ -41,6 +41,14 @@ public enum UnixAccounts {
         return names
     }
 
+    /// Whether the group database has a group named `name`.
+    public static func groupExists(_ name: String) -> Bool {
+        var grp = group()
+        var result: UnsafeMutablePointer<group>?
+        var buffer = [CChar](repeating: 0, count: 16384)
+        return getgrnam_r(name, &grp, &buffer, buffer.count, &result) == 0 && result != nil
+    }
+
     static func groupName(gid: UInt32) -> String? {
         var grp = group()
         var result: UnsafeMutablePointer<group>?
