@@ -56,7 +56,13 @@ struct EventsCommand: ParsableCommand {
         }
         let answer = try client.expect(path: path)
         if options.format == .table { print(EventRow.header) }
-        for line in answer.body.split(separator: UInt8(ascii: "\n")) { emit(Array(line)) }
+        let lines = answer.body.split(separator: UInt8(ascii: "\n"))
+        for line in lines { emit(Array(line)) }
+        // A full page may not be the end: say where the next one starts (on stderr, so that the
+        // lines on stdout stay the log's).
+        if lines.count == limit, let seq = (try? JSONParser.parse(Array(lines.last!)))?["seq"]?.doubleValue {
+            printError("ledgerctl: --limit \(limit) reached; there may be more events: --after \(Int(seq))")
+        }
     }
 
     private func emit(_ line: [UInt8]) {

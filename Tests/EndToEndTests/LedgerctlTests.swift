@@ -165,6 +165,12 @@ struct LedgerctlTests {
         result = try run(ctl, ["--socket", daemon.socket, "--format", "json", "history", "--", "actor/piped"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("actor.registered"))
+        // A full page says where the next one starts, on stderr; a page that is not full does not.
+        result = try daemon.ctl(["events", "--limit", "1", "--format", "json"])
+        #expect(result.stdout.split(separator: "\n").count == 1)
+        #expect(result.stderr == "ledgerctl: --limit 1 reached; there may be more events: --after 1\n")
+        result = try daemon.ctl(["events", "--after", "1", "--limit", "5", "--format", "json"])
+        #expect(result.stdout.split(separator: "\n").count == 1 && result.stderr.isEmpty, "\(result.stderr)")
         result = try daemon.ctl(["history", "measure"])  // not KIND/SLUG: bad usage, not a 404 from the daemon
         #expect(result.status == 64)
         #expect(result.stderr.contains("measure is not a subject: KIND/SLUG"), "\(result.stderr)")
