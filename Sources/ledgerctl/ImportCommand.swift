@@ -83,19 +83,18 @@ struct ImportCommand: ParsableCommand {
                 printError("ledgerctl: \(error)")
                 // Where to take up: what the answers said was stored, and the batch without one.
                 printError(
-                    "ledgerctl: \(tally.stored) events stored and \(tally.duplicates) repeats before the batch of lines \(batch.numbers.first!)-\(batch.numbers.last!), which got no answer"
+                    "ledgerctl: \(tally.summary) before the batch of lines \(batch.numbers.first!)-\(batch.numbers.last!), which got no answer"
                         + " (all or none of it is stored; `ledgerctl status` shows the head)")
                 throw Exit.unavailable
             }
             guard (200..<300).contains(answer.status) else {
                 progress.finish()
-                let (stored, duplicates) = (tally.stored, tally.duplicates)
                 let problem = try? JSONParser.parse(answer.body)
                 let numbers = batch.numbers
                 let where_ =
                     problem?["index"]?.doubleValue.flatMap { numbers.indices.contains(Int($0)) ? "line \(numbers[Int($0)]): " : nil } ?? ""
                 let code = Problem.report(answer, prefix: "refused at \(where_)")
-                printError("ledgerctl: \(stored) events stored and \(duplicates) repeats before the refused batch (lines \(numbers.first!)-\(numbers.last!)), which changed nothing")
+                printError("ledgerctl: \(tally.summary) before the refused batch (lines \(numbers.first!)-\(numbers.last!)), which changed nothing")
                 throw code
             }
             tally.count(answer.body, events: batch.numbers.count)
@@ -186,6 +185,9 @@ struct LineReader {
 struct Tally {
     private(set) var stored = 0
     private(set) var duplicates = 0
+
+    /// `N events stored and R repeats`, for the messages that say where an import stopped.
+    var summary: String { "\(stored) events stored and \(duplicates) repeats" }
 
     /// Counts the answer to a batch of `events` events: one entry each, those marked
     /// `"duplicate":true` repeats. The marks are found as bytes rather than by parsing the answer,

@@ -82,8 +82,10 @@ struct ServiceTests {
         kill(daemon.process!.pid, SIGHUP)
         // Still serving after it (SIGHUP's default action would have ended the process).
         var logged = false
-        for _ in 0..<200 where !logged {
+        var tries = 0
+        while !logged && tries < 200 {
             usleep(10_000)
+            tries += 1
             logged = (try? String(contentsOfFile: daemon.log, encoding: .utf8))?.contains("SIGHUP ignored") == true
         }
         #expect(logged)
