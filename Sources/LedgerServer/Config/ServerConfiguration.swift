@@ -80,7 +80,7 @@ extension ServerConfiguration {
         }
         let table: [String: TOMLValue]
         do {
-            table = try TOMLParser.parse(text)
+            table = try TOMLDocument.parse(text)
         } catch let error as TOMLError {
             throw ConfigurationError(file: path, key: nil, reason: error.description)
         }
@@ -186,7 +186,7 @@ struct TableReader {
     func table(_ root: [String: TOMLValue], _ key: String, in section: String? = nil) throws -> [String: TOMLValue]? {
         guard let value = root[key] else { return nil }
         guard case .table(let t) = value else {
-            throw ConfigurationError(file: file, key: section.map { "\($0).\(key)" } ?? key, reason: "must be a table, not a \(value.typeName)")
+            throw ConfigurationError(file: file, key: section.map { "\($0).\(key)" } ?? key, reason: "must be a table, not \(value.typeName)")
         }
         return t
     }
@@ -194,7 +194,7 @@ struct TableReader {
     func string(_ table: [String: TOMLValue], _ key: String, in section: String) throws -> String? {
         guard let value = table[key] else { return nil }
         guard case .string(let s) = value else {
-            throw ConfigurationError(file: file, key: "\(section).\(key)", reason: "must be a string, not a \(value.typeName)")
+            throw ConfigurationError(file: file, key: "\(section).\(key)", reason: "must be a string, not \(value.typeName)")
         }
         return s
     }
@@ -223,7 +223,7 @@ struct TableReader {
 extension ServerConfiguration {
     /// The effective configuration as TOML, for `ledgerd --check-config`.
     public func rendered() -> String {
-        let q = TOMLParser.quoted
+        let q = TOMLDocument.quoted
         var lines = [
             "[server]", "socket = \(q(socketPath))", "data_dir = \(q(dataDirectory))", "origin = \(q(origin))", "",
             "[limits]", "max_body_bytes = \(maxBodyBytes)", "max_batch_events = \(maxBatchEvents)", "",
