@@ -21,11 +21,6 @@ public final class Ledger: Sendable {
     private let watchers = Mutex<[UInt64: AsyncStream<UInt64>.Continuation]>([:])
     private let watcherCounter = Atomic<UInt64>(0)
     let viewCache = Mutex(ViewCache())
-    /// Seconds from taking a group to its synced commit.
-    public let commitLatency = Mutex(Histogram(bounds: Histogram.latency))
-    /// Seconds of each commit spent in LMDB writing and syncing the pages, once the group is
-    /// applied: the disk's share of `commitLatency`.
-    public let syncLatency = Mutex(Histogram(bounds: Histogram.latency))
 
     struct WriterState {
         var head: UInt64
@@ -231,8 +226,7 @@ public final class Ledger: Sendable {
                 }
                 state.withLock { $0 = WriterState(head: head, lastRecordedMilliseconds: now, frontier: frontier) }
                 let committed = ContinuousClock.now
-                commitLatency.withLock { $0.observe((committed - clock).seconds) }
-                syncLatency.withLock { $0.observe((committed - applied).seconds) }
+                options.onCommit?(CommitTimes(total: committed - clock, sync: committed - applied))
                 return results
             } catch let refused as RefusedAlone {
                 return [.failure(refused.error)]

@@ -14,6 +14,8 @@ public struct LedgerOptions: Sendable {
     /// measure of what tamper evidence costs an append: such a store has no tree, no
     /// checkpoints and no proofs, and fails `verify`.
     public var tamperEvidence = true
+    /// Called on the writer thread after each synced commit with its times (the daemon's metrics).
+    public var onCommit: (@Sendable (CommitTimes) -> Void)?
 
     public init(
         directory: String, initialMapSize: Int = 64 << 20, maximumMapSize: Int = 64 << 30, readOnly: Bool = false,
@@ -25,4 +27,11 @@ public struct LedgerOptions: Sendable {
         self.maximumMapSize = max(maximumMapSize, initialMapSize)
         self.readOnly = readOnly
     }
+}
+
+/// How long a commit took: from taking its group of appends to the synced commit, and the part
+/// of that spent in LMDB writing and syncing the pages once the group was applied (the disk's share).
+public struct CommitTimes: Sendable {
+    public var total: Duration
+    public var sync: Duration
 }

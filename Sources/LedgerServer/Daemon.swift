@@ -11,13 +11,14 @@ public enum Daemon {
     public static func build(configuration: ServerConfiguration, logger: Logger) throws -> ServiceGroup {
         // Ignored from here, before the socket is served; `LedgerService` then logs each one.
         signal(SIGHUP, SIG_IGN)
-        let ledger = try Ledger(
-            options: LedgerOptions(
-                directory: configuration.dataDirectory, initialMapSize: configuration.initialMapSize,
-                maximumMapSize: configuration.maxMapSize, origin: configuration.origin),
-            logger: logger)
+        let metrics = Metrics()
+        var options = LedgerOptions(
+            directory: configuration.dataDirectory, initialMapSize: configuration.initialMapSize,
+            maximumMapSize: configuration.maxMapSize, origin: configuration.origin)
+        options.onCommit = metrics.observeCommit
+        let ledger = try Ledger(options: options, logger: logger)
         logger.info("ledger open", metadata: ["dir": "\(configuration.dataDirectory)", "seq": "\(ledger.head)"])
-        let router = Router(ledger: ledger, configuration: configuration, logger: logger)
+        let router = Router(ledger: ledger, configuration: configuration, metrics: metrics, logger: logger)
         let notifier = SystemdNotifier()
         let server = HTTPServer(
             socketPath: configuration.socketPath, maxBodyBytes: configuration.maxBodyBytes, router: router,

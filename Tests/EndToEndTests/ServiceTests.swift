@@ -190,6 +190,9 @@ struct ServiceTests {
         #expect(samples["ledger_sync_seconds_sum"] ?? .infinity <= samples["ledger_commit_seconds_sum"] ?? 0)
         #expect(samples["ledger_sync_seconds_sum"] ?? 0 > 0)
         #expect(samples["ledger_map_bytes"] ?? 0 > 0)
+        // Series that nothing has touched yet are there, at zero, for rates and alerts.
+        #expect(samples["ledger_refusals_total{code=\"storage-full\"}"] == 0)
+        #expect(samples["ledger_view_seconds_count{view=\"coherence\"}"] == 0)
         daemon.stop()
     }
 }

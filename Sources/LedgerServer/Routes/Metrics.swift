@@ -1,66 +1,92 @@
 import LedgerDomain
 import LedgerEngine
-import Synchronization
+import Prometheus
 
-/// The daemon's counters and histograms, rendered in the Prometheus text format.
+/// The daemon's counters, gauges and histograms in a swift-prometheus registry, served by
+/// `GET /metrics` in the Prometheus text format. Every series exists from the start (refusals
+/// and views at zero), so that a rate or an alert needs no series to appear first.
 public final class Metrics: Sendable {
-    private struct Values {
-        var appendedEvents: UInt64 = 0
-        var appendRequests: UInt64 = 0
-        var refusals: [String: UInt64] = [:]
-        var batchSizes = Histogram(bounds: Histogram.sizes)
-        var viewLatency: [String: Histogram] = [:]
+    private let registry: PrometheusCollectorRegistry
+    private let appendedEvents: Counter
+    private let appendRequests: Counter
+    private let refusals: [ProblemCode: Counter]
+    private let batchEvents: ValueHistogram
+    private let commitSeconds: DurationHistogram
+    private let syncSeconds: DurationHistogram
+    private let viewSeconds: [ViewName: DurationHistogram]
+    private let headSeq: Gauge
+    private let storeBytes: Gauge
+    private let mapBytes: Gauge
+    private let mapUsedRatio: Gauge
+
+    static let latencyBuckets: [Duration] = [
+        .microseconds(500), .milliseconds(1), .microseconds(2500), .milliseconds(5), .milliseconds(10),
+        .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+        .seconds(1), .milliseconds(2500),
+    ]
+    static let batchBuckets: [Double] = [1, 2, 5, 10, 50, 100, 500, 1000, 5000, 10000]
+
+    public init() {
+        let registry = PrometheusCollectorRegistry()
+        self.registry = registry
+        func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+            MetricNameDescriptor(namespace: "ledger", metricName: metric, unitName: unit, helpText: help)
+        }
+        appendedEvents = registry.makeCounter(descriptor: name("appended_events", "total", "Events stored (repeats not counted)."))
+        appendRequests = registry.makeCounter(
+            descriptor: name("append_requests", "total", "Append requests that were accepted."))
+        let refused = name("refusals", "total", "Refused requests by problem code.")
+        refusals = Dictionary(
+            uniqueKeysWithValues: ProblemCode.allCases.map {
+                ($0, registry.makeCounter(descriptor: refused, labels: [("code", $0.rawValue)]))
+            })
+        batchEvents = registry.makeValueHistogram(
+            descriptor: name("batch_events", "", "Events per accepted append request."), buckets: Self.batchBuckets)
+        commitSeconds = registry.makeDurationHistogram(
+            descriptor: name("commit", "seconds", "Time from taking a group of appends to its synced commit."),
+            buckets: Self.latencyBuckets)
+        syncSeconds = registry.makeDurationHistogram(
+            descriptor: name(
+                "sync", "seconds", "Time of each commit spent writing and syncing its pages, once the group is applied."),
+            buckets: Self.latencyBuckets)
+        let view = name("view", "seconds", "Time to compute a view.")
+        viewSeconds = Dictionary(
+            uniqueKeysWithValues: ViewName.allCases.map {
+                ($0, registry.makeDurationHistogram(descriptor: view, labels: [("view", $0.rawValue)], buckets: Self.latencyBuckets))
+            })
+        headSeq = registry.makeGauge(descriptor: name("head_seq", "", "The seq of the last stored event."))
+        storeBytes = registry.makeGauge(descriptor: name("store", "bytes", "Bytes of the LMDB map in use."))
+        mapBytes = registry.makeGauge(descriptor: name("map", "bytes", "Size of the LMDB map."))
+        mapUsedRatio = registry.makeGauge(descriptor: name("map_used_ratio", "", "Fraction of the map in use."))
     }
 
-    private let values = Mutex(Values())
-
-    public init() {}
-
     func observeAppend(events: Int, stored: Int) {
-        values.withLock {
-            $0.appendRequests += 1
-            $0.appendedEvents += UInt64(stored)
-            $0.batchSizes.observe(Double(events))
-        }
+        appendRequests.increment()
+        appendedEvents.increment(by: Int64(stored))
+        batchEvents.record(Double(events))
     }
 
     func observeRefusal(_ code: ProblemCode) {
-        values.withLock { $0.refusals[code.rawValue, default: 0] += 1 }
+        refusals[code]!.increment()
     }
 
-    func observeView(_ name: String, seconds: Double) {
-        values.withLock { $0.viewLatency[name, default: Histogram(bounds: Histogram.latency)].observe(seconds) }
+    func observeView(_ view: ViewName, duration: Duration) {
+        viewSeconds[view]!.record(duration)
     }
 
-    func render(ledger: Ledger) -> String {
-        let v = values.withLock { $0 }
+    /// Records a commit's times; the ledger calls it on its writer thread (`LedgerOptions.onCommit`).
+    @Sendable func observeCommit(_ times: CommitTimes) {
+        commitSeconds.record(times.total)
+        syncSeconds.record(times.sync)
+    }
+
+    /// The text exposition, the gauges read from `ledger` now.
+    func render(ledger: Ledger) -> [UInt8] {
         let (used, mapSize) = ledger.storage
-        var lines = [
-            "# HELP ledger_appended_events_total Events stored (repeats not counted).",
-            "# TYPE ledger_appended_events_total counter", "ledger_appended_events_total \(v.appendedEvents)",
-            "# HELP ledger_append_requests_total Append requests that were accepted.",
-            "# TYPE ledger_append_requests_total counter", "ledger_append_requests_total \(v.appendRequests)",
-            "# HELP ledger_refusals_total Refused requests by problem code.", "# TYPE ledger_refusals_total counter",
-        ]
-        lines += ProblemCode.allCases.map { "ledger_refusals_total{code=\"\($0.rawValue)\"} \(v.refusals[$0.rawValue] ?? 0)" }
-        lines += ["# HELP ledger_batch_events Events per accepted append request.", "# TYPE ledger_batch_events histogram"]
-        lines += v.batchSizes.render("ledger_batch_events")
-        lines += ["# HELP ledger_commit_seconds Time from taking a group of appends to its synced commit.", "# TYPE ledger_commit_seconds histogram"]
-        lines += ledger.commitLatency.withLock { $0 }.render("ledger_commit_seconds")
-        lines += [
-            "# HELP ledger_sync_seconds Time of each commit spent writing and syncing its pages, once the group is applied.",
-            "# TYPE ledger_sync_seconds histogram",
-        ]
-        lines += ledger.syncLatency.withLock { $0 }.render("ledger_sync_seconds")
-        lines += ["# HELP ledger_view_seconds Time to compute a view.", "# TYPE ledger_view_seconds histogram"]
-        for name in v.viewLatency.keys.sorted() { lines += v.viewLatency[name]!.render("ledger_view_seconds", labels: "view=\"\(name)\"") }
-        lines += [
-            "# HELP ledger_head_seq The seq of the last stored event.", "# TYPE ledger_head_seq gauge", "ledger_head_seq \(ledger.head)",
-            "# HELP ledger_store_bytes Bytes of the LMDB map in use.", "# TYPE ledger_store_bytes gauge", "ledger_store_bytes \(used)",
-            "# HELP ledger_map_bytes Size of the LMDB map.", "# TYPE ledger_map_bytes gauge", "ledger_map_bytes \(mapSize)",
-            "# HELP ledger_map_used_ratio Fraction of the map in use.", "# TYPE ledger_map_used_ratio gauge",
-            "ledger_map_used_ratio \(mapSize > 0 ? Double(used) / Double(mapSize) : 0)",
-        ]
-        return lines.joined(separator: "\n") + "\n"
+        headSeq.set(Int64(ledger.head))
+        storeBytes.set(Int64(used))
+        mapBytes.set(Int64(mapSize))
+        mapUsedRatio.set(mapSize > 0 ? Double(used) / Double(mapSize) : 0)
+        return registry.emitToBuffer()
     }
 }

@@ -41,7 +41,7 @@ extension Router {
             (try ledger.state(at: cut, reading: view.reads), try ledger.root(size: cut.seq))
         }.value
         let body = views.render(view, state: state, cut: cut, root: Base64.encode(root), parameters: parameters)
-        metrics.observeView(view.rawValue, seconds: (ContinuousClock.now - started).seconds)
+        metrics.observeView(view, duration: ContinuousClock.now - started)
         return .json(body)
     }
 

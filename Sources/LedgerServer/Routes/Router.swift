@@ -10,10 +10,12 @@ public struct Router: Sendable {
     let configuration: ServerConfiguration
     let authorizer: Authorizer
     let logger: Logger
-    let metrics = Metrics()
+    let metrics: Metrics
 
-    public init(ledger: Ledger, configuration: ServerConfiguration, logger: Logger) {
+    /// `metrics` should be the one the ledger reports its commits to (`LedgerOptions.onCommit`).
+    public init(ledger: Ledger, configuration: ServerConfiguration, metrics: Metrics, logger: Logger) {
         self.ledger = ledger
+        self.metrics = metrics
         self.configuration = configuration
         self.authorizer = Authorizer(configuration: configuration)
         self.logger = logger
@@ -130,7 +132,7 @@ public struct Router: Sendable {
             guard grant.role == .admin else { throw deny(request, reason: "only admins may make backups") }
             return try await Self.offEventLoop { try postBackup(request) }
         case .metrics:
-            return Response(status: .ok, contentType: "text/plain; version=0.0.4", body: .bytes(Array(metrics.render(ledger: ledger).utf8)))
+            return Response(status: .ok, contentType: "text/plain; version=0.0.4", body: .bytes(metrics.render(ledger: ledger)))
         case .health:
             throw LedgerError(.notFound, "no route \(request.path)")
         }
