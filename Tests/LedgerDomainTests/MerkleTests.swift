@@ -146,6 +146,81 @@ struct MerkleTests {
         }
     }
 
+    /// The verifiers `ledgerctl` runs: every proof the tree gives, for every size up to 70,
+    /// holds; a proof with any byte changed, a hash missing or added, or checked against another
+    /// leaf, index, size or root does not. The reference verifier agrees on each case.
+    @Test func theVerifiersAcceptEveryProofAndRefuseEveryAlteredOne() throws {
+        let leaves = (0..<70).map { Reference.leaf(Array("event \($0)".utf8)) }
+        let lookup = nodeLookup(leaves)
+        let roots = try (0...70).map { try MerkleTree.root(size: UInt64($0), node: lookup) }
+        func altered(_ proof: [[UInt8]]) -> [[[UInt8]]] {
+            var out = [Array(proof.dropLast()), proof + [roots[1]]]
+            for i in proof.indices {
+                var changed = proof
+                changed[i][i % 32] ^= 0x01
+                out.append(changed)
+            }
+            return proof.isEmpty ? [[roots[1]]] : out
+        }
+        for size in UInt64(1)...70 {
+            for index in 0..<size {
+                let proof = try MerkleTree.inclusionProof(index: index, size: size, node: lookup)
+                let leaf = leaves[Int(index)]
+                #expect(MerkleTree.verifyInclusion(index: index, size: size, leafHash: leaf, proof: proof, root: roots[Int(size)]))
+                var wrong: [(UInt64, UInt64, [UInt8], [[UInt8]], [UInt8])] = altered(proof).map { (index, size, leaf, $0, roots[Int(size)]) }
+                if size < 70 { wrong.append((index, size + 1, leaf, proof, roots[Int(size) + 1])) }
+                wrong.append((index, size, roots[0], proof, roots[Int(size)]))
+                if size > 1 {
+                    wrong.append(((index + 1) % size, size, leaf, proof, roots[Int(size)]))
+                    wrong.append((index, size, leaves[Int((index + 1) % size)], proof, roots[Int(size)]))
+                }
+                for (i, n, l, p, r) in wrong {
+                    #expect(!MerkleTree.verifyInclusion(index: i, size: n, leafHash: l, proof: p, root: r), "inclusion \(index)/\(size)")
+                    #expect(!Reference.verifyInclusion(index: i, size: n, leafHash: l, proof: p, root: r))
+                }
+            }
+            for first in 0...size {
+                let proof = try MerkleTree.consistencyProof(from: first, to: size, node: lookup)
+                let (a, b) = (roots[Int(first)], roots[Int(size)])
+                #expect(MerkleTree.verifyConsistency(first: first, second: size, firstRoot: a, secondRoot: b, proof: proof), "\(first)->\(size)")
+                var wrong: [(UInt64, UInt64, [UInt8], [UInt8], [[UInt8]])] = altered(proof).map { (first, size, a, b, $0) }
+                if first > 0 { wrong.append((first, size, roots[Int(first) - 1], b, proof)) }
+                // Every tree extends the empty one, whatever its root.
+                if first > 0 && first < size { wrong.append((first, size, a, roots[Int(size) - 1], proof)) }
+                if first < size { wrong.append((size, first, b, a, proof)) }
+                for (m, n, x, y, p) in wrong {
+                    #expect(!MerkleTree.verifyConsistency(first: m, second: n, firstRoot: x, secondRoot: y, proof: p), "consistency \(first)->\(size)")
+                    // (The reference takes neither sizes out of order nor a proof from the empty tree.)
+                    if m <= n && m > 0 {
+                        #expect(!Reference.verifyConsistency(first: m, second: n, firstRoot: x, secondRoot: y, proof: p))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Online `verify` names the first changed line by bisection with consistency proofs.
+    @Test func theFirstDivergingLeafIsFoundWithFewProofs() throws {
+        let signed = (0..<70).map { Reference.leaf(Array("event \($0)".utf8)) }
+        let lookup = nodeLookup(signed)
+        let root = try MerkleTree.root(size: 70, node: lookup)
+        var asked = 0
+        let proof = { (m: UInt64) throws -> [[UInt8]] in
+            asked += 1
+            return try MerkleTree.consistencyProof(from: m, to: 70, node: lookup)
+        }
+        #expect(try MerkleTree.firstDivergence(leaves: signed, size: 70, root: root, proof: proof) == nil)
+        #expect(try MerkleTree.firstDivergence(leaves: Array(signed.prefix(40)), size: 70, root: root, proof: proof) == nil)
+        for k in 1...70 {
+            var seen = signed
+            seen[k - 1] = Reference.leaf(Array("rewritten \(k)".utf8))
+            if k < 60 { seen[69] = Reference.leaf(Array("also rewritten".utf8)) }
+            asked = 0
+            #expect(try MerkleTree.firstDivergence(leaves: seen, size: 70, root: root, proof: proof) == UInt64(k))
+            #expect(asked <= 8, "\(asked) proofs for 70 leaves")
+        }
+    }
+
     @Test func incrementalNodesMatchTheFullTree() throws {
         var stored: [String: [UInt8]] = [:]
         let lookup: MerkleTree.NodeLookup = { level, index in stored["\(level)/\(index)"]! }
