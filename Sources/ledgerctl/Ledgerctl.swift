@@ -17,7 +17,7 @@ struct Ledgerctl: ParsableCommand {
               69  the daemon cannot be reached, or went away (an import or a follow cut off)
               70  the daemon failed (5xx)
               74  a local file could not be read or written
-              3   verification failed: the log, a bundle or a checkpoint does not match (verify, verify-bundle)
+              3   verification failed: the log, a bundle, a checkpoint or a proof does not match (verify, verify-bundle, prove inclusion)
             """,
         version: PolicyLedger.version,
         subcommands: [

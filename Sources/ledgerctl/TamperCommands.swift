@@ -59,26 +59,74 @@ struct CheckpointCommand: ParsableCommand {
     }
 }
 
-/// `ledgerctl prove`: inclusion and consistency proofs, checked locally against the checkpoint root.
+/// `ledgerctl prove`: RFC 6962 proofs; an inclusion proof for the signed tree is checked here.
 struct ProveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prove", abstract: "Fetch RFC 6962 proofs.",
         subcommands: [Inclusion.self, Consistency.self])
 
     struct Inclusion: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "inclusion", abstract: "The audit path of one event.")
+        static let configuration = CommandConfiguration(
+            commandName: "inclusion", abstract: "The audit path of one event, checked against the signed checkpoint.",
+            discussion: """
+                Without --size, the path leads to the signed checkpoint's root, and ledgerctl checks it: the \
+                event's line, hashed, and the path give that root (exit 3 when they do not). Another size has \
+                no signed root, so its path is shown unchecked.
+                """)
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The event's seq.") var seq: Int
-        @Option(help: "The tree size (default: the head).") var size: Int?
+        @Option(help: "The tree size (default: the signed checkpoint's).") var size: Int?
 
         func run() throws {
-            let path = "/v1/proofs/inclusion?seq=\(seq)" + (size.map { "&size=\($0)" } ?? "")
-            print(try options.client().expect(path: path).text)
+            let client = options.client()
+            let key = try client.expect(path: "/v1/checkpoint/verifier").text.trimmingCharacters(in: .newlines)
+            let note = try client.expect(path: "/v1/checkpoint").text
+            guard let body = SignedNote.verify(note: note, verifierKey: key), let checkpoint = SignedNote.parseCheckpoint(body) else {
+                printError("ledgerctl: the checkpoint's signature does not verify with the verifier key")
+                throw VerifyCommand.failed
+            }
+            let size = self.size.map(UInt64.init) ?? checkpoint.size
+            let answer = try client.expect(path: "/v1/proofs/inclusion?seq=\(seq)&size=\(size)")
+            let proof = (try JSONParser.parse(answer.body)["proof"]?.arrayValue ?? []).compactMap {
+                $0.stringValue.flatMap { Data(base64Encoded: $0) }.map(Array.init)
+            }
+            let line = try client.expect(path: "/v1/events?after=\(seq - 1)&limit=1").body.split(separator: 0x0A).first ?? []
+            let leaf = Validator.leafHash(Array(line))
+            let signed = size == checkpoint.size
+            let holds = MerkleTree.verifyInclusion(index: UInt64(seq - 1), size: size, leafHash: leaf, proof: proof, root: checkpoint.root)
+            let b64 = { (hash: [UInt8]) in Data(hash).base64EncodedString() }
+            if options.format == .json {
+                var object: JSONObject = [
+                    "index": .int(seq - 1), "size": .int(Int(size)), "proof": .array(proof.map { .string(b64($0)) }),
+                    "leafhash": .string(b64(leaf)),
+                ]
+                object["root"] = signed ? .string(b64(checkpoint.root)) : .null
+                object["verified"] = signed ? .bool(holds) : .null
+                print(CanonicalJSON.string(.object(object)))
+            } else {
+                if !signed {
+                    print("seq \(seq) in the tree of \(size) events (not checked: only the signed size, \(checkpoint.size), has a signed root)")
+                } else if holds {
+                    print("seq \(seq) is in the signed tree of \(size) events, root \(b64(checkpoint.root)): its line and this path give that root")
+                }
+                if !signed || holds {
+                    print("leaf hash \(b64(leaf)); audit path, leaf to root (\(proof.count) hashes):")
+                    for hash in proof { print("  " + b64(hash)) }
+                }
+            }
+            if signed && !holds {
+                printError("ledgerctl: verification FAILED at seq \(seq): its line and the audit path do not give the signed root")
+                throw VerifyCommand.failed
+            }
         }
     }
 
+    /// Prints the proof as the API answers it: checking it needs the first tree's root, which
+    /// an auditor keeps as a signed checkpoint (`ledgerctl verify --since FILE` does that check).
     struct Consistency: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "consistency", abstract: "The consistency proof between two tree sizes.")
+        static let configuration = CommandConfiguration(
+            commandName: "consistency", abstract: "The consistency proof between two tree sizes (JSON, unchecked).",
+            discussion: "To check that the log extends a checkpoint kept from earlier, use `ledgerctl verify --since FILE`.")
         @OptionGroup var options: GlobalOptions
         @Argument var from: Int
         @Argument var to: Int

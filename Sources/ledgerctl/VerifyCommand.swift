@@ -9,19 +9,37 @@ struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Verify the log against its signed checkpoint: online through the daemon, or offline on the LMDB files.",
-        discussion: "Exits 0 when everything matches, 3 when it does not (naming the first bad seq or the reason).")
+        discussion: """
+            With --since, also check a checkpoint kept from earlier (`ledgerctl checkpoint > FILE`): it must be \
+            signed by this ledger's key, and the log must extend it (an RFC 6962 consistency proof from its \
+            size to today's is checked against both roots), which shows that nothing it covered was rewritten \
+            since, even by whoever holds the signing key.
+            Exits 0 when everything matches, 3 when it does not (naming the first bad seq or the reason), 74 \
+            when a file cannot be read.
+            """)
 
     @OptionGroup var options: GlobalOptions
     @Option(name: .customLong("data-dir"), help: "Verify the LMDB files in this directory (read-only), without a daemon.")
     var dataDir: String?
+    @Option(help: ArgumentHelp("A signed checkpoint kept from earlier, which the log must extend.", valueName: "file"))
+    var since: String?
 
     static let failed = ExitCode(3)
 
     func run() throws {
-        if let dataDir { try offline(dataDir) } else { try online() }
+        var kept: String?
+        if let since {
+            do {
+                kept = String(decoding: try readAll(since), as: UTF8.self)
+            } catch {
+                printError("ledgerctl: cannot read \(since): \(error)")
+                throw Exit.ioError
+            }
+        }
+        if let dataDir { try offline(dataDir, kept: kept) } else { try online(kept: kept) }
     }
 
-    private func offline(_ directory: String) throws {
+    private func offline(_ directory: String, kept: String?) throws {
         guard FileManager.default.fileExists(atPath: directory + "/data.mdb") else {
             printError("ledgerctl: no ledger in \(directory) (data.mdb not found)")
             throw Exit.ioError
@@ -37,10 +55,18 @@ struct VerifyCommand: ParsableCommand {
         var bar = ProgressBar(total: Int(ledger.head), label: "verifying")
         let report = try ledger.verifyStore { bar.update(Int($0)) }
         bar.finish()
-        try conclude(size: report.size, root: report.root, failure: report.failure.map { ($0.seq, $0.reason) })
+        var since: KeptCheckpoint?
+        var failure = report.failure.map { (seq: $0.seq, reason: $0.reason) }
+        if failure == nil, let kept, let root = report.root {
+            let key = try ledger.verifierKey() ?? ""
+            (since, failure) = check(kept: kept, verifierKey: key, size: report.size, root: root) {
+                try ledger.consistencyProof(from: $0, to: $1)
+            }
+        }
+        try conclude(size: report.size, root: report.root, since: since, failure: failure)
     }
 
-    private func online() throws {
+    private func online(kept: String?) throws {
         let client = options.client()
         let note = try client.expect(path: "/v1/checkpoint").text
         let key = try client.expect(path: "/v1/checkpoint/verifier").text.trimmingCharacters(in: .newlines)
@@ -60,13 +86,49 @@ struct VerifyCommand: ParsableCommand {
         if builder.size != checkpoint.size {
             try conclude(size: builder.size, root: nil, failure: (builder.size + 1, "the log has \(builder.size) events, the checkpoint \(checkpoint.size)"))
         } else if builder.root != checkpoint.root {
-            try conclude(size: builder.size, root: builder.root, failure: (nil, "the recomputed root differs from the signed checkpoint's root"))
+            // Which line: the first whose prefix the daemon's signed tree does not extend.
+            let seq = try MerkleTree.firstDivergence(
+                leaves: lines.map { Validator.leafHash($0) }, size: checkpoint.size, root: checkpoint.root
+            ) { try consistencyProof(client, from: $0, to: checkpoint.size) }
+            let reason = seq.map { "the line at seq \($0) is not the one the signed tree holds" }
+            try conclude(
+                size: builder.size, root: builder.root,
+                failure: (seq, reason ?? "the recomputed root differs from the signed checkpoint's root"))
+        } else if let kept {
+            let (since, failure) = check(kept: kept, verifierKey: key, size: builder.size, root: builder.root) {
+                try consistencyProof(client, from: $0, to: $1)
+            }
+            try conclude(size: builder.size, root: builder.root, since: since, failure: failure)
         } else {
             try conclude(size: builder.size, root: builder.root, failure: nil)
         }
     }
 
-    private func conclude(size: UInt64, root: [UInt8]?, failure: (seq: UInt64?, reason: String)?) throws {
+    /// The daemon's RFC 6962 consistency proof between two sizes.
+    private func consistencyProof(_ client: LedgerClient, from: UInt64, to: UInt64) throws -> [[UInt8]] {
+        let answer = try JSONParser.parse(try client.expect(path: "/v1/proofs/consistency?from=\(from)&to=\(to)").body)
+        return (answer["proof"]?.arrayValue ?? []).map { Array(Data(base64Encoded: $0.stringValue ?? "") ?? Data()) }
+    }
+
+    /// The kept checkpoint, once the verified log of `size` leaves with `root` is shown to extend
+    /// it; else why not.
+    private func check(
+        kept note: String, verifierKey: String, size: UInt64, root: [UInt8], proof: (UInt64, UInt64) throws -> [[UInt8]]
+    ) -> (KeptCheckpoint?, (seq: UInt64?, reason: String)?) {
+        do {
+            let kept = try KeptCheckpoint.open(note: note, verifierKey: verifierKey).get()
+            if let refusal = try kept.check(size: size, root: root, proof: proof) { return (nil, (nil, refusal.reason)) }
+            return (kept, nil)
+        } catch let refusal as KeptCheckpoint.Refusal {
+            return (nil, (nil, refusal.reason))
+        } catch {
+            return (nil, (nil, "no consistency proof: \(error)"))
+        }
+    }
+
+    private func conclude(
+        size: UInt64, root: [UInt8]?, since: KeptCheckpoint? = nil, failure: (seq: UInt64?, reason: String)?
+    ) throws {
         let rootText = root.map { Data($0).base64EncodedString() } ?? ""
         if options.format == .json {
             var object: JSONObject = ["ok": .bool(failure == nil), "size": .int(Int(size)), "root": .string(rootText)]
@@ -74,11 +136,17 @@ struct VerifyCommand: ParsableCommand {
                 object["reason"] = .string(failure.reason)
                 object["seq"] = failure.seq.map { .int(Int($0)) } ?? .null
             }
+            if let since {
+                object["since"] = .object(["size": .int(Int(since.size)), "root": .string(Data(since.root).base64EncodedString())])
+            }
             print(CanonicalJSON.string(.object(object)))
         } else if let failure {
             printError("ledgerctl: verification FAILED" + (failure.seq.map { " at seq \($0)" } ?? "") + ": \(failure.reason)")
         } else {
             print("verified: \(size) events, every leaf recomputed, root \(rootText) matches the signed checkpoint")
+            if let since {
+                print("  and extends the kept checkpoint of \(since.size) events (root \(Data(since.root).base64EncodedString())): nothing it covered was changed")
+            }
         }
         if failure != nil { throw Self.failed }
     }

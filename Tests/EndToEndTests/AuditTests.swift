@@ -61,8 +61,10 @@ struct AuditTests {
         var result = try daemon.ctl(["verify"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("verified: 86 events"))
-        let proof = try JSONParser.parse(Array(try daemon.ctl(["prove", "inclusion", "5"]).stdout.utf8))
-        #expect(proof["index"] == 4 && proof["size"] == 86)
+        let proof = try JSONParser.parse(Array(try daemon.ctl(["prove", "inclusion", "5", "--format", "json"]).stdout.utf8))
+        #expect(proof["index"] == 4 && proof["size"] == 86 && proof["verified"] == true)
+        result = try daemon.ctl(["prove", "inclusion", "5"])
+        #expect(result.stdout.hasPrefix("seq 5 is in the signed tree of 86 events"), "\(result.stdout)")
         #expect(daemon.stop() == 0)
         result = try daemon.ctl(["verify", "--data-dir", daemon.dataDirectory])
         #expect(result.status == 0, "\(result.stderr)")
@@ -78,5 +80,18 @@ struct AuditTests {
         result = try daemon.ctl(["verify", "--data-dir", copy])
         #expect(result.status == 3)
         #expect(result.stderr.contains("at seq 8"), "\(result.stderr)")
+
+        // The daemon serving the tampered store: the changed line no longer leads to the signed
+        // root along its audit path, online; another event's path still does.
+        try bytes.write(to: URL(fileURLWithPath: daemon.dataDirectory + "/data.mdb"))
+        try daemon.start()
+        result = try daemon.ctl(["prove", "inclusion", "8"])
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("verification FAILED at seq 8"), "\(result.stderr)")
+        #expect(try daemon.ctl(["prove", "inclusion", "5"]).status == 0)
+        // Online verification names it too, by bisection with the daemon's consistency proofs.
+        result = try daemon.ctl(["verify"])
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("at seq 8: the line at seq 8 is not the one the signed tree holds"), "\(result.stderr)")
     }
 }

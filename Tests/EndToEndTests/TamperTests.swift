@@ -74,6 +74,70 @@ struct TamperTests {
     }
 }
 
+/// An operator holding the signing key can rewrite the log and sign it again: it verifies on
+/// its own, but not against a checkpoint an auditor kept from before (`verify --since`).
+@Suite("A kept checkpoint catches a re-signed rewrite", .serialized)
+struct KeptCheckpointTests {
+    @Test func aRewrittenAndReSignedLogFailsAgainstAKeptCheckpoint() throws {
+        let original = try Daemon()
+        let demo = try String(contentsOfFile: packageRoot + "/demo/brussels.ndjson", encoding: .utf8)
+        #expect(try original.ctl(["import", packageRoot + "/demo/brussels.ndjson"]).status == 0)
+        let kept = original.directory + "/kept.note"
+        try original.ctl(["checkpoint"]).stdout.write(toFile: kept, atomically: true, encoding: .utf8)
+        let later = ["-H", "content-type: application/json", "-d", actorEvent("later"), "http://l/v1/events"]
+        #expect(try original.curl(later).status == 201)
+
+        // The log grew: it still extends what the auditor kept, online and offline.
+        var result = try original.ctl(["verify", "--since", kept])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("extends the kept checkpoint of 86 events"), "\(result.stdout)")
+        result = try original.ctl(["verify", "--since", kept, "--format", "json"])
+        #expect(try json(result.stdout)["since"]?["size"] == 86)
+        #expect(try json(result.stdout)["size"] == 87)
+        #expect(original.stop() == 0)
+        result = try original.ctl(["verify", "--data-dir", original.dataDirectory, "--since", kept])
+        #expect(result.status == 0, "\(result.stderr)")
+
+        // The same key over a new store: first empty (the kept events are gone), then the demo
+        // again with a critical finding made minor, and the later event: 87 events again.
+        let rewritten = try Daemon()
+        #expect(rewritten.stop() == 0)
+        try FileManager.default.removeItem(atPath: rewritten.dataDirectory)
+        try FileManager.default.createDirectory(atPath: rewritten.dataDirectory, withIntermediateDirectories: false)
+        try FileManager.default.copyItem(
+            atPath: original.dataDirectory + "/checkpoint.key", toPath: rewritten.dataDirectory + "/checkpoint.key")
+        try rewritten.start()
+        result = try rewritten.ctl(["verify", "--since", kept])
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("covers 86 events and the log now has 0"), "\(result.stderr)")
+
+        let edited = rewritten.directory + "/edited.ndjson"
+        let lines = demo.split(separator: "\n").map(String.init)
+        #expect(lines[80].contains(#""severity":"critical""#))
+        var changed = lines
+        changed[80] = lines[80].replacingOccurrences(of: #""severity":"critical""#, with: #""severity":"minor""#)
+        try (changed.joined(separator: "\n") + "\n").write(toFile: edited, atomically: true, encoding: .utf8)
+        #expect(try rewritten.ctl(["import", edited]).status == 0)
+        #expect(try rewritten.curl(later).status == 201)
+        // On its own, the re-signed log holds.
+        #expect(try rewritten.ctl(["verify"]).status == 0)
+        result = try rewritten.ctl(["verify", "--since", kept])
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("does not extend the kept checkpoint of 86"), "\(result.stderr)")
+        #expect(rewritten.stop() == 0)
+        result = try rewritten.ctl(["verify", "--data-dir", rewritten.dataDirectory, "--since", kept])
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("does not extend the kept checkpoint of 86"), "\(result.stderr)")
+
+        // A ledger with a key of its own does not take the kept checkpoint; an unreadable file is 74.
+        let other = try Daemon()
+        result = try other.ctl(["verify", "--since", kept])
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("is not signed by this ledger's key"), "\(result.stderr)")
+        #expect(try other.ctl(["verify", "--since", other.directory + "/no-such.note"]).status == 74)
+    }
+}
+
 enum Curve25519SigningKeyText {
     static func fresh(name: String) -> (verifier: String, key: Curve25519.Signing.PrivateKey) {
         let key = Curve25519.Signing.PrivateKey()
