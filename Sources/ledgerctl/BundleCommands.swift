@@ -81,10 +81,17 @@ struct VerifyBundleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify-bundle",
         abstract: "Check an audit bundle offline: signature, root recomputed from the export, every view recomputed from the export.",
-        discussion: "Needs no daemon. Exits 0 when everything matches, 3 when anything differs (each difference is listed), 74 when the directory cannot be read.")
+        discussion: """
+            Needs no daemon. With --since, the export must also extend a signed checkpoint kept from earlier \
+            (another bundle's `checkpoint`, or `ledgerctl checkpoint` saved to a file): nothing it covered was \
+            changed since. Exits 0 when everything matches, 3 when anything differs (each difference is \
+            listed), 74 when a file cannot be read.
+            """)
 
     @Option(name: .long, help: "Output: table (for people) or json (for programs).")
     var format: OutputFormat = .table
+    @Option(help: ArgumentHelp("A signed checkpoint kept from earlier, which the bundle's export must extend.", valueName: "file"))
+    var since: String?
     @Argument(help: "The bundle's directory.") var directory: String
 
     func run() throws {
@@ -99,16 +106,32 @@ struct VerifyBundleCommand: ParsableCommand {
         for path in paths {
             if let data = FileManager.default.contents(atPath: directory + "/" + path) { files[path] = Array(data) }
         }
-        let report = AuditBundle.verify(files: files)
+        var kept: String?
+        if let since {
+            do {
+                kept = String(decoding: try readAll(since), as: UTF8.self)
+            } catch {
+                printError("ledgerctl: cannot read \(since): \(error)")
+                throw Exit.ioError
+            }
+        }
+        let report = AuditBundle.verify(files: files, kept: kept)
         let root = report.root.map { Data($0).base64EncodedString() } ?? ""
         if format == .json {
-            print(CanonicalJSON.string([
+            var object: JSONObject = [
                 "ok": .bool(report.ok), "size": .int(Int(report.size)), "root": .string(root),
                 "views": .int(report.viewsChecked), "problems": .array(report.problems.map { .string($0) }),
-            ]))
+            ]
+            if let since = report.since {
+                object["since"] = .object(["size": .int(Int(since.size)), "root": .string(Data(since.root).base64EncodedString())])
+            }
+            print(CanonicalJSON.string(.object(object)))
         } else if report.ok {
             print("bundle verified: \(report.size) events, root \(root) matches the signed checkpoint; "
                 + "\(report.viewsChecked) views recomputed from the export match")
+            if let since = report.since {
+                print("  and the export extends the kept checkpoint of \(since.size) events: nothing it covered was changed")
+            }
         } else {
             for problem in report.problems { printError("ledgerctl: bundle FAILED: \(problem)") }
         }

@@ -78,6 +78,35 @@ struct BundleTests {
         #expect(try run(binDirectory + "/ledgerctl", ["verify-bundle", out]).status == 0)
     }
 
+    /// A later bundle extends an earlier one's checkpoint; an earlier bundle does not extend a
+    /// later one's, and a bundle of another ledger is not signed by the same key.
+    @Test func aLaterBundleExtendsAnEarlierOnesCheckpoint() throws {
+        let daemon = try Daemon()
+        #expect(try daemon.ctl(["import", packageRoot + "/demo/brussels.ndjson"]).status == 0)
+        let earlier = daemon.directory + "/earlier"
+        #expect(try daemon.ctl(["bundle", "--out", earlier]).status == 0)
+        #expect(try daemon.curl(["-H", "content-type: application/json", "-d", actorEvent("later"), "http://l/v1/events"]).status == 201)
+        let later = daemon.directory + "/later"
+        #expect(try daemon.ctl(["bundle", "--out", later]).status == 0)
+        let ctl = binDirectory + "/ledgerctl"
+        var result = try run(ctl, ["verify-bundle", later, "--since", earlier + "/checkpoint"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("the export extends the kept checkpoint of 86 events"), "\(result.stdout)")
+        result = try run(ctl, ["verify-bundle", later, "--since", earlier + "/checkpoint", "--format", "json"])
+        #expect(try json(result.stdout)["since"]?["size"] == 86)
+        result = try run(ctl, ["verify-bundle", earlier, "--since", later + "/checkpoint"])
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("bundle FAILED: the kept checkpoint covers 87 events and the log now has 86"), "\(result.stderr)")
+
+        let other = try Daemon()
+        #expect(try other.ctl(["import", packageRoot + "/demo/brussels.ndjson"]).status == 0)
+        let foreign = other.directory + "/bundle"
+        #expect(try other.ctl(["bundle", "--out", foreign]).status == 0)
+        result = try run(ctl, ["verify-bundle", foreign, "--since", earlier + "/checkpoint"])
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("is not signed by this ledger's key"), "\(result.stderr)")
+    }
+
     /// Replaces `old` by `new` once in a bundle file, runs `check`, and restores the file.
     private func edit(_ dir: String, _ file: String, _ old: String, _ new: String, check: () throws -> Void) throws {
         let path = dir + "/" + file

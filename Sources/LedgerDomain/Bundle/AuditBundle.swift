@@ -76,13 +76,16 @@ public struct AuditBundle: Sendable {
         public var size: UInt64 = 0
         public var root: [UInt8]?
         public var viewsChecked = 0
+        /// The kept checkpoint the export was shown to extend, when one was given.
+        public var since: KeptCheckpoint?
         /// Every difference found, each naming the file and, where one is to blame, the seq.
         public var problems: [String] = []
         public var ok: Bool { problems.isEmpty }
     }
 
     /// Checks the files of a bundle (relative path to contents); missing files are problems.
-    public static func verify(files: [String: [UInt8]]) -> Report {
+    /// With `kept`, a signed checkpoint kept from earlier, the export must also extend it.
+    public static func verify(files: [String: [UInt8]], kept: String? = nil) -> Report {
         var report = Report()
         guard let manifestBytes = files[manifestFile], case .object(let manifest)? = try? JSONParser.parse(manifestBytes) else {
             report.problems.append("\(manifestFile) is missing or is not a JSON object")
@@ -141,6 +144,21 @@ public struct AuditBundle: Sendable {
             report.problems.append("\(eventsFile) holds \(builder.size) events but the checkpoint is for \(checkpoint.size)")
         } else if builder.root != checkpoint.root {
             report.problems.append("\(eventsFile): the root recomputed from the \(builder.size) events differs from the signed checkpoint's root")
+        } else if let kept {
+            switch KeptCheckpoint.open(note: kept, verifierKey: key) {
+            case .failure(let refusal):
+                report.problems.append(refusal.reason)
+            case .success(let since):
+                let tree = MerkleTree.inMemory(leaves: lines.map { Validator.leafHash($0) })
+                do {
+                    let refusal = try since.check(size: builder.size, root: builder.root) {
+                        try MerkleTree.consistencyProof(from: $0, to: $1, node: tree)
+                    }
+                    if let refusal { report.problems.append(refusal.reason) } else { report.since = since }
+                } catch {
+                    report.problems.append("kept checkpoint: no consistency proof: \(error)")
+                }
+            }
         }
         let manifestRoot = manifest["root"]?.stringValue.flatMap { Data(base64Encoded: $0) }.map(Array.init)
         if manifestRoot != checkpoint.root || manifest["size"]?.doubleValue != Double(checkpoint.size)

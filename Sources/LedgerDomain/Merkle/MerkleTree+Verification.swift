@@ -68,16 +68,9 @@ extension MerkleTree {
     /// the first m leaves agree exactly when a consistency proof from m to `size`, given by
     /// `proof(m)`, verifies against their root and `root`. Asks for about log2(size) proofs.
     public static func firstDivergence(leaves: [Hash], size: UInt64, root: Hash, proof: (UInt64) throws -> [Hash]) rethrows -> UInt64? {
-        // Every level of the recomputed tree, so that the root of any prefix takes O(log n).
-        var levels = [leaves]
-        while levels[levels.count - 1].count > 1 {
-            let below = levels[levels.count - 1]
-            levels.append(stride(from: 0, to: below.count - 1, by: 2).map { interior(below[$0], below[$0 + 1]) })
-        }
-        func prefixRoot(_ m: UInt64) -> Hash {
-            // A perfect subtree of the leaves is always complete, so the lookup never misses.
-            (try? MerkleTree.root(size: m, node: { level, index in levels[level][Int(index)] })) ?? []
-        }
+        let lookup = inMemory(leaves: leaves)
+        // Every perfect subtree of the leaves is in the lookup, so it never misses.
+        func prefixRoot(_ m: UInt64) -> Hash { (try? MerkleTree.root(size: m, node: lookup)) ?? [] }
         let count = min(UInt64(leaves.count), size)
         func agrees(_ m: UInt64) throws -> Bool {
             if m == 0 { return true }
@@ -94,5 +87,18 @@ extension MerkleTree {
             if try agrees(middle) { low = middle } else { high = middle }
         }
         return high
+    }
+}
+
+extension MerkleTree {
+    /// A node lookup over every perfect subtree of `leaves`, computed once (2n hashes of memory),
+    /// so that any prefix's root or proof takes O(log n).
+    public static func inMemory(leaves: [Hash]) -> NodeLookup {
+        var levels = [leaves]
+        while levels[levels.count - 1].count > 1 {
+            let below = levels[levels.count - 1]
+            levels.append(stride(from: 0, to: below.count - 1, by: 2).map { interior(below[$0], below[$0 + 1]) })
+        }
+        return { level, index in levels[level][Int(index)] }
     }
 }
