@@ -106,16 +106,7 @@ struct VerifyBundleCommand: ParsableCommand {
         for path in paths {
             if let data = FileManager.default.contents(atPath: directory + "/" + path) { files[path] = Array(data) }
         }
-        var kept: String?
-        if let since {
-            do {
-                kept = String(decoding: try readAll(since), as: UTF8.self)
-            } catch {
-                printError("ledgerctl: cannot read \(since): \(error)")
-                throw Exit.ioError
-            }
-        }
-        let report = AuditBundle.verify(files: files, kept: kept)
+        let report = AuditBundle.verify(files: files, kept: try readText(since))
         let root = report.root.map { Data($0).base64EncodedString() } ?? ""
         if format == .json {
             var object: JSONObject = [

@@ -34,6 +34,18 @@ func readAll(_ path: String) throws -> [UInt8] {
     }
 }
 
+/// The text of the file at `path` when one is given (a kept checkpoint, say); a file that cannot
+/// be read is reported and ends the command with 74.
+func readText(_ path: String?) throws -> String? {
+    guard let path else { return nil }
+    do {
+        return String(decoding: try readAll(path), as: UTF8.self)
+    } catch {
+        printError("ledgerctl: cannot read \(path): \(error)")
+        throw Exit.ioError
+    }
+}
+
 extension LedgerClient {
     /// Sends and returns the answer when it is 2xx; otherwise prints the problem and exits.
     func expect(method: String = "GET", path: String, body: [UInt8]? = nil, contentType: String? = nil) throws -> HTTPAnswer {

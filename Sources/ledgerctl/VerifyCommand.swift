@@ -27,15 +27,7 @@ struct VerifyCommand: ParsableCommand {
     static let failed = ExitCode(3)
 
     func run() throws {
-        var kept: String?
-        if let since {
-            do {
-                kept = String(decoding: try readAll(since), as: UTF8.self)
-            } catch {
-                printError("ledgerctl: cannot read \(since): \(error)")
-                throw Exit.ioError
-            }
-        }
+        let kept = try readText(since)
         if let dataDir { try offline(dataDir, kept: kept) } else { try online(kept: kept) }
     }
 
