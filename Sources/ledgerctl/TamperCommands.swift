@@ -3,7 +3,7 @@ import Foundation
 import LedgerClient
 import LedgerDomain
 
-/// `ledgerctl export`: the canonical lines, byte-exact NDJSON.
+/// `ledgerctl export`: the canonical lines, byte-exact NDJSON, written a page at a time.
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "export", abstract: "Print the log's canonical lines (NDJSON, byte-exact).")
 
@@ -11,28 +11,40 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Stop at this seq (default: the head).") var upto: Int?
 
     func run() throws {
-        let client = options.client()
-        let lines = try Export.fetch(client: client, upto: upto.map(UInt64.init)) { _, _ in }
-        for line in lines { FileHandle.standardOutput.write(Data(line + [0x0A])) }
+        try Export.pages(client: options.client(), upto: upto.map(UInt64.init)) { body, _ in
+            FileHandle.standardOutput.write(Data(body))
+        }
     }
 }
 
 /// Paging through `GET /v1/events`.
 enum Export {
-    static func fetch(client: LedgerClient, upto: UInt64?, progress: (UInt64, UInt64) -> Void) throws -> [[UInt8]] {
+    /// Calls `page` with each page of the canonical lines from seq 1 to `upto` (default: the
+    /// head), in order: the NDJSON body as the daemon sent it, and its lines; `progress` with the
+    /// seqs done and the last one.
+    static func pages(
+        client: LedgerClient, upto: UInt64?, progress: (UInt64, UInt64) -> Void = { _, _ in },
+        page: (_ body: [UInt8], _ lines: [ArraySlice<UInt8>]) throws -> Void
+    ) throws {
         let head = UInt64(try JSONParser.parse(try client.expect(path: "/v1/health").body)["seq"]?.doubleValue ?? 0)
         let last = min(upto ?? head, head)
-        var lines: [[UInt8]] = []
         var after: UInt64 = 0
         while after < last {
             let limit = min(10_000, last - after)
-            let body = try client.expect(path: "/v1/events?after=\(after)&limit=\(limit)").body
-            let page = body.split(separator: 0x0A).map(Array.init)
-            if page.isEmpty { break }
-            lines += page
-            after += UInt64(page.count)
+            var body = try client.expect(path: "/v1/events?after=\(after)&limit=\(limit)").body
+            let lines = body.split(separator: 0x0A)
+            if lines.isEmpty { break }
+            if body.last != 0x0A { body.append(0x0A) }
+            try page(body, lines)
+            after += UInt64(lines.count)
             progress(after, last)
         }
+    }
+
+    /// Every line from seq 1 to `upto`, held whole (an audit bundle writes them all).
+    static func fetch(client: LedgerClient, upto: UInt64?, progress: (UInt64, UInt64) -> Void) throws -> [[UInt8]] {
+        var lines: [[UInt8]] = []
+        try pages(client: client, upto: upto, progress: progress) { _, page in lines += page.map(Array.init) }
         return lines
     }
 }

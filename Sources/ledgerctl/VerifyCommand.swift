@@ -67,9 +67,13 @@ struct VerifyCommand: ParsableCommand {
             return
         }
         var bar = ProgressBar(total: Int(checkpoint.size), label: "verifying")
-        let lines = try Export.fetch(client: client, upto: checkpoint.size) { done, _ in bar.update(Int(done)) }
+        // Page by page: the lines are checked and hashed as they come, and only their leaf hashes
+        // are kept (32 bytes an event), for naming a changed line.
+        var replay = ExportReplay(keepingEvents: false, keepingLeaves: true)
+        try Export.pages(client: client, upto: checkpoint.size, progress: { done, _ in bar.update(Int(done)) }) { _, lines in
+            for line in lines { replay.add(Array(line)) }
+        }
         bar.finish()
-        let replay = ExportReplay(lines: lines, keepingEvents: false)
         let builder = replay.tree
         if let seq = replay.badSeq {
             try conclude(size: seq - 1, root: nil, failure: (seq, "the line at seq \(seq) is not the canonical event for that position"))
@@ -80,7 +84,7 @@ struct VerifyCommand: ParsableCommand {
         } else if builder.root != checkpoint.root {
             // Which line: the first whose prefix the daemon's signed tree does not extend.
             let seq = try MerkleTree.firstDivergence(
-                leaves: lines.map { Validator.leafHash($0) }, size: checkpoint.size, root: checkpoint.root
+                leaves: replay.leaves, size: checkpoint.size, root: checkpoint.root
             ) { try consistencyProof(client, from: $0, to: checkpoint.size) }
             let reason = seq.map { "the line at seq \($0) is not the one the signed tree holds" }
             try conclude(
