@@ -89,6 +89,10 @@ struct ProveCommand: ParsableCommand {
         @Argument(help: "The event's seq.") var seq: Int
         @Option(help: "The tree size (default: the signed checkpoint's).") var size: Int?
 
+        func validate() throws {
+            guard seq >= 1, (size ?? seq) >= seq else { throw ValidationError("need 1 <= seq <= size") }
+        }
+
         func run() throws {
             let client = options.client()
             let key = try client.expect(path: "/v1/checkpoint/verifier").text.trimmingCharacters(in: .newlines)

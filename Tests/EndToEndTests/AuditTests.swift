@@ -65,6 +65,8 @@ struct AuditTests {
         #expect(proof["index"] == 4 && proof["size"] == 86 && proof["verified"] == true)
         result = try daemon.ctl(["prove", "inclusion", "5"])
         #expect(result.stdout.hasPrefix("seq 5 is in the signed tree of 86 events"), "\(result.stdout)")
+        #expect(try daemon.ctl(["prove", "inclusion", "0"]).status == 64)
+        #expect(try daemon.ctl(["prove", "inclusion", "9", "--size=8"]).status == 64)
         #expect(daemon.stop() == 0)
         result = try daemon.ctl(["verify", "--data-dir", daemon.dataDirectory])
         #expect(result.status == 0, "\(result.stderr)")
