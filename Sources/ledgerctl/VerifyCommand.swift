@@ -84,7 +84,7 @@ struct VerifyCommand: ParsableCommand {
         } else if builder.root != checkpoint.root {
             // Which line: the first whose prefix the daemon's signed tree does not extend.
             let seq = try MerkleTree.firstDivergence(
-                leaves: replay.leaves, size: checkpoint.size, root: checkpoint.root
+                leafBytes: replay.leafBytes, size: checkpoint.size, root: checkpoint.root
             ) { try consistencyProof(client, from: $0, to: checkpoint.size) }
             let reason = seq.map { "the line at seq \($0) is not the one the signed tree holds" }
             try conclude(

@@ -149,7 +149,7 @@ public struct AuditBundle: Sendable {
             case .failure(let refusal):
                 report.problems.append(refusal.reason)
             case .success(let since):
-                let tree = MerkleTree.inMemory(leaves: lines.map { Validator.leafHash($0) })
+                let tree = MerkleTree.inMemory(leafBytes: lines.flatMap { Validator.leafHash($0) })
                 do {
                     let refusal = try since.check(size: builder.size, root: builder.root) {
                         try MerkleTree.consistencyProof(from: $0, to: $1, node: tree)

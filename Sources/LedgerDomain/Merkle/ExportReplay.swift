@@ -9,10 +9,10 @@ public struct ExportReplay {
     public private(set) var tree = MerkleTree.Frontier()
     private let keepingEvents: Bool
     private let keepingLeaves: Bool
-    /// The leaf hashes so far, 32 bytes each, when kept.
-    private var leafBytes: [UInt8] = []
+    /// The leaf hashes so far, end to end, 32 bytes each, when kept.
+    public private(set) var leafBytes: [UInt8] = []
 
-    /// An empty replay; `keepingLeaves` keeps every leaf hash (32 bytes an event) for `leaves`.
+    /// An empty replay; `keepingLeaves` keeps every leaf hash in `leafBytes`.
     public init(keepingEvents: Bool, keepingLeaves: Bool = false) {
         self.keepingEvents = keepingEvents
         self.keepingLeaves = keepingLeaves
@@ -38,10 +38,5 @@ public struct ExportReplay {
         tree.append(leaf)
         if keepingLeaves { leafBytes += leaf }
         if keepingEvents { events.append(event) }
-    }
-
-    /// The leaf hashes of the lines added, when kept.
-    public var leaves: [MerkleTree.Hash] {
-        stride(from: 0, to: leafBytes.count, by: 32).map { Array(leafBytes[$0..<$0 + 32]) }
     }
 }

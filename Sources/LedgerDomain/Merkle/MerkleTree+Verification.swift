@@ -68,10 +68,15 @@ extension MerkleTree {
     /// the first m leaves agree exactly when a consistency proof from m to `size`, given by
     /// `proof(m)`, verifies against their root and `root`. Asks for about log2(size) proofs.
     public static func firstDivergence(leaves: [Hash], size: UInt64, root: Hash, proof: (UInt64) throws -> [Hash]) rethrows -> UInt64? {
-        let lookup = inMemory(leaves: leaves)
+        try firstDivergence(leafBytes: leaves.flatMap { $0 }, size: size, root: root, proof: proof)
+    }
+
+    /// `firstDivergence` over leaf hashes laid end to end, 32 bytes each.
+    public static func firstDivergence(leafBytes: [UInt8], size: UInt64, root: Hash, proof: (UInt64) throws -> [Hash]) rethrows -> UInt64? {
+        let lookup = inMemory(leafBytes: leafBytes)
         // Every perfect subtree of the leaves is in the lookup, so it never misses.
         func prefixRoot(_ m: UInt64) -> Hash { (try? MerkleTree.root(size: m, node: lookup)) ?? [] }
-        let count = min(UInt64(leaves.count), size)
+        let count = min(UInt64(leafBytes.count / 32), size)
         func agrees(_ m: UInt64) throws -> Bool {
             if m == 0 { return true }
             return m == size
@@ -91,14 +96,23 @@ extension MerkleTree {
 }
 
 extension MerkleTree {
-    /// A node lookup over every perfect subtree of `leaves`, computed once (2n hashes of memory),
-    /// so that any prefix's root or proof takes O(log n).
-    public static func inMemory(leaves: [Hash]) -> NodeLookup {
-        var levels = [leaves]
-        while levels[levels.count - 1].count > 1 {
+    /// A node lookup over every perfect subtree of the leaves (hashes laid end to end, 32 bytes
+    /// each), computed once, about twice their size in memory, so that any prefix's root or
+    /// proof takes O(log n).
+    public static func inMemory(leafBytes: [UInt8]) -> NodeLookup {
+        var levels = [leafBytes]
+        while levels[levels.count - 1].count > 32 {
             let below = levels[levels.count - 1]
-            levels.append(stride(from: 0, to: below.count - 1, by: 2).map { interior(below[$0], below[$0 + 1]) })
+            var level = [UInt8](repeating: 0, count: below.count / 64 * 32)
+            below.withUnsafeBytes { below in
+                level.withUnsafeMutableBytes { level in
+                    for i in 0..<level.count / 32 {
+                        interior(below.baseAddress! + 64 * i, below.baseAddress! + 64 * i + 32, into: level.baseAddress! + 32 * i)
+                    }
+                }
+            }
+            levels.append(level)
         }
-        return { level, index in levels[level][Int(index)] }
+        return { level, index in Array(levels[level][Int(index) * 32..<Int(index) * 32 + 32]) }
     }
 }
