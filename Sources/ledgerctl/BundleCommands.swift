@@ -10,7 +10,7 @@ struct BundleCommand: ParsableCommand {
         abstract: "Write an audit bundle: the export, the signed checkpoint, the verifier key, every view at one cut, and a manifest.",
         discussion: """
             The log cut is the last signed checkpoint (its size); the effective-time cut is --at (default: now).
-            Files: manifest.json, events.ndjson, checkpoint, verifier.key, views/NAME.json. Check a bundle
+            Files: manifest.json, events.ndjson, checkpoint, verifier.key, views/NAME.json. Check a bundle \
             anywhere, without a daemon, with `ledgerctl verify-bundle DIR`.
             """)
 

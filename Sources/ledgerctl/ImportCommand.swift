@@ -9,9 +9,10 @@ struct ImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Import NDJSON events from a file or - (standard input), in atomic batches.",
         discussion: """
-            Each batch is atomic. On the first refused event the import stops and names its line;
-            the batches before it stay stored, and running the import again skips them as repeats
-            when the events carry ids. If the daemon goes away, the import says how many events
+            Each batch is atomic. On the first refused event the import stops and names its line; \
+            the batches before it stay stored. Events without ids would be stored again by a second \
+            run, so take up where it stopped with --from-line, which the message names (events with \
+            ids are only repeats either way). If the daemon goes away, the import says how many events \
             were stored and which batch got no answer (all or none of it is stored).
             """)
 
@@ -21,8 +22,12 @@ struct ImportCommand: ParsableCommand {
 
     @Option(name: .customLong("batch-size"), help: "Events per request (1 to 10000).") var batchSize = 1000
 
+    @Option(name: .customLong("from-line"), help: "Skip the file's lines before this one (1-based), to take up an import that stopped.")
+    var fromLine = 1
+
     func validate() throws {
         guard (1...10_000).contains(batchSize) else { throw ValidationError("--batch-size must be from 1 to 10000") }
+        guard fromLine >= 1 else { throw ValidationError("--from-line must be 1 or more") }
     }
 
     func run() throws {
@@ -40,7 +45,7 @@ struct ImportCommand: ParsableCommand {
         // Read as it is sent, a block at a time, so that a file of any size takes the memory of
         // two batches (the one sent and the next). The bar follows the bytes read when the size
         // is known (a regular file).
-        var lines = LineReader(fd: input)
+        var lines = LineReader(fd: input, from: fromLine)
         var info = stat()
         let size = fstat(input, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : nil
         let client = options.client()
@@ -82,9 +87,11 @@ struct ImportCommand: ParsableCommand {
                 progress.finish()
                 printError("ledgerctl: \(error)")
                 // Where to take up: what the answers said was stored, and the batch without one.
+                let (first, last) = (batch.numbers.first!, batch.numbers.last!)
                 printError(
-                    "ledgerctl: \(tally.summary) before the batch of lines \(batch.numbers.first!)-\(batch.numbers.last!), which got no answer"
-                        + " (all or none of it is stored; `ledgerctl status` shows the head)")
+                    "ledgerctl: \(tally.summary) before the batch of lines \(first)-\(last), which got no answer"
+                        + " (all or none of it is stored; `ledgerctl status` shows the head): take up with --from-line \(first)"
+                        + " if it is not stored, --from-line \(last + 1) if it is")
                 throw Exit.unavailable
             }
             guard (200..<300).contains(answer.status) else {
@@ -94,7 +101,9 @@ struct ImportCommand: ParsableCommand {
                 let where_ =
                     problem?["index"]?.doubleValue.flatMap { numbers.indices.contains(Int($0)) ? "line \(numbers[Int($0)]): " : nil } ?? ""
                 let code = Problem.report(answer, prefix: "refused at \(where_)")
-                printError("ledgerctl: \(tally.summary) before the refused batch (lines \(numbers.first!)-\(numbers.last!)), which changed nothing")
+                printError(
+                    "ledgerctl: \(tally.summary) before the refused batch (lines \(numbers.first!)-\(numbers.last!)), which changed nothing;"
+                        + " once it is mended, take up with --from-line \(numbers.first!)")
                 throw code
             }
             tally.count(answer.body, events: batch.numbers.count)
@@ -123,7 +132,7 @@ private struct Batch {
 }
 
 /// The non-blank lines of a file descriptor (blank: only spaces, tabs and carriage returns),
-/// with their 1-based line numbers, read in blocks of 1 MiB.
+/// from a given line on, with their 1-based line numbers, read in blocks of 1 MiB.
 struct LineReader {
     private let fd: Int32
     private var buffer: [UInt8] = []
@@ -132,10 +141,13 @@ struct LineReader {
     private var block = [UInt8](repeating: 0, count: 1 << 20)
     private var atEnd = false
     private var number = 0
+    /// Lines before this one are skipped like blank ones.
+    private let firstLine: Int
     private(set) var bytesRead = 0
 
-    init(fd: Int32) {
+    init(fd: Int32, from firstLine: Int = 1) {
         self.fd = fd
+        self.firstLine = firstLine
     }
 
     /// Appends the next non-blank line and a newline to `out`; its line number, or nil at the end.
@@ -144,7 +156,7 @@ struct LineReader {
             if let end = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
                 defer { start = end + 1 }
                 number += 1
-                if Self.isBlank(buffer[start..<end]) { continue }
+                if number < firstLine || Self.isBlank(buffer[start..<end]) { continue }
                 out += buffer[start..<end]
                 out.append(UInt8(ascii: "\n"))
                 return number
@@ -153,7 +165,7 @@ struct LineReader {
                 guard start < buffer.count else { return nil }
                 defer { start = buffer.count }
                 number += 1
-                if Self.isBlank(buffer[start...]) { return nil }
+                if number < firstLine || Self.isBlank(buffer[start...]) { return nil }
                 out += buffer[start...]
                 out.append(UInt8(ascii: "\n"))
                 return number

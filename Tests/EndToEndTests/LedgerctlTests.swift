@@ -63,6 +63,16 @@ struct LedgerctlTests {
         #expect(result.stderr.contains("already-exists"))
         // The first batch (lines 1 and 3) stays; the refused one changed nothing.
         #expect(try json(try daemon.ctl(["status", "--format", "json"]).stdout)["seq"] == 2)
+        #expect(result.stderr.contains("take up with --from-line 4"), "\(result.stderr)")
+
+        // Mended, and taken up from there: the events without ids before it are not stored twice.
+        let mended = [actorEvent("a"), "", actorEvent("b"), actorEvent("d"), actorEvent("c")].joined(separator: "\n")
+        let resumed = try daemon.ctl(["import", "-", "--batch-size", "2", "--from-line", "4", "--format", "json"], stdin: Data(mended.utf8))
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try json(resumed.stdout)["stored"] == 2)
+        #expect(try json(try daemon.ctl(["status", "--format", "json"]).stdout)["seq"] == 4)
+        #expect(try daemon.ctl(["history", "actor/a"]).stdout.components(separatedBy: "actor.registered").count == 2)
+        #expect(try daemon.ctl(["import", "-", "--from-line", "0"], stdin: Data(mended.utf8)).status == 64)
         daemon.stop()
     }
 
@@ -127,6 +137,7 @@ struct LedgerctlTests {
         let stored = try #require(words.firstIndex(of: "stored").flatMap { Int(words[$0 - 2]) }, "\(output.stderr)")
         let lines = try #require(words.firstIndex(of: "lines").map { words[$0 + 1].split(separator: "-") }, "\(output.stderr)")
         #expect(output.stderr.contains("which got no answer (all or none of it is stored"), "\(output.stderr)")
+        #expect(output.stderr.contains("take up with --from-line \(stored + 1) if it is not stored, --from-line \(stored + 1_001) if it is"), "\(output.stderr)")
         // The head reached 3,000 with at most one batch stored but not yet answered.
         #expect(stored >= 2_000 && stored % 1_000 == 0, "\(output.stderr)")
         #expect(lines.first.flatMap { Int($0) } == stored + 1)
