@@ -125,22 +125,49 @@ extension Ledger {
     /// Writes a consistent, compacted copy of the store (and the signing key) into `directory`,
     /// which must not exist or be empty, while appends go on; returns the head the copy holds
     /// at least. The corresponding C function is `mdb_env_copy2`.
+    /// A destination the daemon cannot use is refused as `invalid-field`, naming the system's reason.
     public func backup(to directory: String) throws -> UInt64 {
         let fm = FileManager.default
-        if fm.fileExists(atPath: directory) {
-            guard (try fm.contentsOfDirectory(atPath: directory)).isEmpty else {
+        var isDirectory: ObjCBool = false
+        if fm.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw LedgerError(.invalidField, "path: \(directory) is not a directory") }
+            guard (try? fm.contentsOfDirectory(atPath: directory))?.isEmpty ?? false else {
                 throw LedgerError(.invalidState, "\(directory) is not empty")
             }
         } else {
-            try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try Ledger.unwritable(directory) { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         }
         let seq = head
-        try env.copy(to: directory, compact: true)
+        try Ledger.unwritable(directory) { try env.copy(to: directory, compact: true) }
         let key = options.directory + "/" + CheckpointSigner.fileName
         if fm.fileExists(atPath: key) {
-            try fm.copyItem(atPath: key, toPath: directory + "/" + CheckpointSigner.fileName)
-            try fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: directory + "/" + CheckpointSigner.fileName)
+            let copy = directory + "/" + CheckpointSigner.fileName
+            try Ledger.unwritable(directory) {
+                try fm.copyItem(atPath: key, toPath: copy)
+                try fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: copy)
+            }
         }
         return seq
     }
+
+    /// Runs `body`, turning a file system failure into a refusal that says why `directory`
+    /// cannot be written (a read-only or forbidden place is the usual one under systemd).
+    private static func unwritable(_ directory: String, _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch {
+            let code: Int32? =
+                (error as? LMDBError)?.code
+                ?? ((error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error).flatMap {
+                    let underlying = $0 as NSError
+                    return underlying.domain == NSPOSIXErrorDomain ? Int32(underlying.code) : nil
+                }
+            let reason = code.map { String(cString: strerror($0)) } ?? "\(error)"
+            let hint = [EROFS, EACCES, EPERM].contains(code ?? 0) ? backupPlaceHint : ""
+            throw LedgerError(.invalidField, "path: the daemon cannot write \(directory): \(reason)\(hint)")
+        }
+    }
+
+    static let backupPlaceHint =
+        " (under the shipped systemd unit ledgerd may write only its state directory and /var/backups/ledgerd; add ReadWritePaths= with `systemctl edit ledgerd` for another place)"
 }

@@ -165,6 +165,14 @@ struct BackupTests {
         let seq = Int(try JSONParser.parse(Array(result.stdout.utf8))["seq"]?.doubleValue ?? 0)
         #expect(seq >= 86)
         #expect(try daemon.ctl(["backup", destination]).status == 65)  // not empty: refused
+        // A place the daemon cannot write is refused with the system's reason.
+        let file = daemon.directory + "/a-file"
+        FileManager.default.createFile(atPath: file, contents: Data())
+        var refused = try daemon.ctl(["backup", file + "/copy"])
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains("invalid-field: path: the daemon cannot write \(file)/copy: Not a directory"), "\(refused.stderr)")
+        refused = try daemon.ctl(["backup", file])
+        #expect(refused.stderr.contains("is not a directory"), "\(refused.stderr)")
         while writer.isExecuting { usleep(10_000) }
         let view = try daemon.curl(["http://l/v1/views/inventory?at=2024-01-24&seq=\(seq)"]).body
         #expect(daemon.stop() == 0)
