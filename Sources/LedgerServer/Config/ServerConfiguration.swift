@@ -78,7 +78,7 @@ extension ServerConfiguration {
         } catch {
             throw ConfigurationError(file: path, key: nil, reason: "cannot read the file: \(error.localizedDescription)")
         }
-        let table: [String: TOMLValue]
+        let table: [String: ConfigValue]
         do {
             table = try TOMLDocument.parse(text)
         } catch let error as TOMLError {
@@ -89,7 +89,7 @@ extension ServerConfiguration {
         return config
     }
 
-    mutating func apply(_ root: [String: TOMLValue], file: String) throws {
+    mutating func apply(_ root: [String: ConfigValue], file: String) throws {
         let reader = TableReader(file: file)
         try reader.sections(root, allowed: ["server", "limits", "storage", "views", "access", "log"])
         if let server = try reader.table(root, "server") {
@@ -170,20 +170,20 @@ extension ServerConfiguration {
 struct TableReader {
     let file: String
 
-    func sections(_ root: [String: TOMLValue], allowed: [String]) throws {
+    func sections(_ root: [String: ConfigValue], allowed: [String]) throws {
         for key in root.keys.sorted() where !allowed.contains(key) {
             throw ConfigurationError(file: file, key: key, reason: "unknown key (known: \(allowed.joined(separator: ", ")))")
         }
     }
 
-    func only(_ table: [String: TOMLValue], _ allowed: [String], in section: String) throws {
+    func only(_ table: [String: ConfigValue], _ allowed: [String], in section: String) throws {
         for key in table.keys.sorted() where !allowed.contains(key) {
             throw ConfigurationError(
                 file: file, key: "\(section).\(key)", reason: "unknown key (known: \(allowed.joined(separator: ", ")))")
         }
     }
 
-    func table(_ root: [String: TOMLValue], _ key: String, in section: String? = nil) throws -> [String: TOMLValue]? {
+    func table(_ root: [String: ConfigValue], _ key: String, in section: String? = nil) throws -> [String: ConfigValue]? {
         guard let value = root[key] else { return nil }
         guard case .table(let t) = value else {
             throw ConfigurationError(file: file, key: section.map { "\($0).\(key)" } ?? key, reason: "must be a table, not \(value.typeName)")
@@ -191,7 +191,7 @@ struct TableReader {
         return t
     }
 
-    func string(_ table: [String: TOMLValue], _ key: String, in section: String) throws -> String? {
+    func string(_ table: [String: ConfigValue], _ key: String, in section: String) throws -> String? {
         guard let value = table[key] else { return nil }
         guard case .string(let s) = value else {
             throw ConfigurationError(file: file, key: "\(section).\(key)", reason: "must be a string, not \(value.typeName)")
@@ -199,7 +199,7 @@ struct TableReader {
         return s
     }
 
-    func positive(_ table: [String: TOMLValue], _ key: String, in section: String) throws -> Int? {
+    func positive(_ table: [String: ConfigValue], _ key: String, in section: String) throws -> Int? {
         guard let value = table[key] else { return nil }
         guard case .integer(let n) = value, n > 0 else {
             throw ConfigurationError(file: file, key: "\(section).\(key)", reason: "must be a positive integer")
@@ -207,7 +207,7 @@ struct TableReader {
         return n
     }
 
-    func roles(_ access: [String: TOMLValue], _ key: String) throws -> [String: ServerConfiguration.Role] {
+    func roles(_ access: [String: ConfigValue], _ key: String) throws -> [String: ServerConfiguration.Role] {
         guard let table = try self.table(access, key, in: "access") else { return [:] }
         var roles: [String: ServerConfiguration.Role] = [:]
         for (name, value) in table {

@@ -2,12 +2,12 @@ import Foundation
 import TOMLKit
 
 /// A value of the configuration file, as the settings read it.
-public indirect enum TOMLValue: Sendable, Equatable {
+public indirect enum ConfigValue: Sendable, Equatable {
     case string(String)
     case integer(Int)
     case bool(Bool)
-    case array([TOMLValue])
-    case table([String: TOMLValue])
+    case array([ConfigValue])
+    case table([String: ConfigValue])
     /// A float, date, time or date-time: valid TOML that no setting takes. Holds its type's name.
     case other(String)
 
@@ -34,10 +34,10 @@ public struct TOMLError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String { "line \(line), column \(column): \(reason)" }
 }
 
-/// Reads a TOML 1.0 document with TOMLKit (toml++) into `TOMLValue`s, and writes strings back.
+/// Reads a TOML 1.0 document with TOMLKit (toml++) into `ConfigValue`s, and writes strings back.
 public enum TOMLDocument {
     /// The document's root table; throws `TOMLError` for a document that is not TOML.
-    public static func parse(_ text: String) throws -> [String: TOMLValue] {
+    public static func parse(_ text: String) throws -> [String: ConfigValue] {
         do {
             return table(try TOMLTable(string: text))
         } catch let error as TOMLParseError {
@@ -45,13 +45,13 @@ public enum TOMLDocument {
         }
     }
 
-    private static func table(_ table: TOMLTable) -> [String: TOMLValue] {
-        var values: [String: TOMLValue] = [:]
+    private static func table(_ table: TOMLTable) -> [String: ConfigValue] {
+        var values: [String: ConfigValue] = [:]
         for (key, value) in table { values[key] = self.value(value) }
         return values
     }
 
-    private static func value(_ value: any TOMLValueConvertible) -> TOMLValue {
+    private static func value(_ value: any TOMLValueConvertible) -> ConfigValue {
         switch value.type {
         case .string: .string(value.string!)
         case .int: .integer(value.int!)
