@@ -81,11 +81,11 @@ struct Bench {
             importRate = try Load.importNDJSON(socket: daemon.socket, events: events - appended, binDir: binDir, dir: dir)
         }
         let afterSeconds = try RawLMDB.timedCommits(store: RawLMDB.Store(directory: dir + "/raw"), events: events - rawBefore)
-        let batchedRate = Double(events) / (raw.batched.seconds + afterSeconds)
+        let batchedRate = Double(events) / (raw.batchedSeconds + afterSeconds)
         report.add("raw LMDB: 10,000-event commits (before and after (c))", batchedRate, unit: "events/s")
         report.rows.append([
             "  before / after (c)", "",
-            "\(report.fmt(Double(rawBefore) / raw.batched.seconds)) / \(report.fmt(Double(events - rawBefore) / afterSeconds)) events/s", "",
+            "\(report.fmt(Double(rawBefore) / raw.batchedSeconds)) / \(report.fmt(Double(events - rawBefore) / afterSeconds)) events/s", "",
         ])
         if let importRate {
             report.add("(c) NDJSON import, 10,000/request", importRate, unit: "events/s", baseline: batchedRate, target: 0.15)

@@ -1,14 +1,15 @@
 import Crypto
 import Foundation
 import LedgerDomain
+import LedgerEngine
 import LedgerStore
 
 /// The baseline: LMDB itself, through the same store layer, with a 300-byte value per event.
 /// Its synced single-event commits are timed in rounds between the append loads (`AppendRounds`).
 enum RawLMDB {
     struct Figures {
-        /// Events and seconds of the 10,000-event commits.
-        var batched: (events: Int, seconds: Double)
+        /// Seconds of the 10,000-event commits.
+        var batchedSeconds: Double
         var scanRate: Double
     }
 
@@ -27,7 +28,7 @@ enum RawLMDB {
         }
         let scanRate = Double(scanned) / Date().timeIntervalSince(start)
         precondition(checksum > 0)
-        return Figures(batched: (events, seconds), scanRate: scanRate)
+        return Figures(batchedSeconds: seconds, scanRate: scanRate)
     }
 
     /// Seconds to append `events` to `store` in 10,000-event commits.
@@ -85,12 +86,11 @@ enum RawLMDB {
         let state = [UInt8](repeating: 0x03, count: 60)
         let record = [UInt8](repeating: 0x05, count: 100)
         // Keys built in place, so that the figure is the tables' and not the allocator's: the
-        // subject `actor/imp-<seq>` (out of order, as the import's), the leaf's (seq - 1, level 0)
-        // and the view record's (a fixed time, then seq).
+        // subject `actor/imp-<seq>` (out of order, as the import's), the leaf's (on the stack, as
+        // the ledger builds it) and the view record's (a fixed time, then seq).
         let prefix = Array("actor/imp-".utf8)
         var subject = [UInt8](repeating: 0, count: prefix.count + 20)
         subject.replaceSubrange(0..<prefix.count, with: prefix)
-        var leafKey = [UInt8](repeating: 0, count: 9)
         var viewKey = Keys.uint64(1_704_067_200) + [UInt8](repeating: 0, count: 8)
         let start = Date()
         var seq: UInt64 = 0
@@ -103,16 +103,13 @@ enum RawLMDB {
                         subject[length] = digit
                         length += 1
                     }
-                    for i in 0..<8 {
-                        leafKey[i] = UInt8(truncatingIfNeeded: (seq - 1) >> (56 - 8 * UInt64(i)))
-                        viewKey[8 + i] = UInt8(truncatingIfNeeded: seq >> (56 - 8 * UInt64(i)))
-                    }
+                    for i in 0..<8 { viewKey[8 + i] = UInt8(truncatingIfNeeded: seq >> (56 - 8 * UInt64(i))) }
                     try subject.withUnsafeBytes { bytes in
                         let key = UnsafeRawBufferPointer(rebasing: bytes[0..<length])
                         let stored = try txn.contains(subjects, key)
                         precondition(!stored, "subject \(seq) is already stored")
                         try txn.put(log, uint64Key: seq, line, append: true)
-                        try leafKey.withUnsafeBytes { try txn.put(nodes, rawKey: $0, leaf, append: true) }
+                        try TreeNodeKey.withKey(level: 0, index: seq - 1) { try txn.put(nodes, rawKey: $0, leaf, append: true) }
                         try txn.put(subjects, rawKey: key, state)
                         try viewKey.withUnsafeBytes { try txn.put(views, rawKey: $0, record) }
                     }

@@ -35,9 +35,7 @@ struct BundleCommand: ParsableCommand {
         let client = options.client()
 
         // The checkpoint fixes the log cut; everything else is fetched at its size.
-        let note = try client.expect(path: "/v1/checkpoint").text
-        let key = try client.expect(path: "/v1/checkpoint/verifier").text.trimmingCharacters(in: .newlines)
-        guard let body = SignedNote.verify(note: note, verifierKey: key), let checkpoint = SignedNote.parseCheckpoint(body) else {
+        guard let checkpoint = try SignedCheckpoint.fetch(client) else {
             printError("ledgerctl: the daemon's checkpoint does not verify with its verifier key")
             throw VerifyCommand.failed
         }
@@ -53,7 +51,7 @@ struct BundleCommand: ParsableCommand {
         }
         let bundle = AuditBundle(
             at: cutTime, size: checkpoint.size, root: checkpoint.root, origin: checkpoint.origin, tensions: tensions,
-            lines: lines, checkpoint: note, verifierKey: key, views: views)
+            lines: lines, checkpoint: checkpoint.note, verifierKey: checkpoint.verifierKey, views: views)
         do {
             for (path, bytes) in bundle.files(tool: "ledgerctl \(PolicyLedger.version)") {
                 let url = URL(fileURLWithPath: out).appendingPathComponent(path)

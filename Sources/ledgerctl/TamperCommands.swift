@@ -49,6 +49,26 @@ enum Export {
     }
 }
 
+/// The daemon's checkpoint, once its signature verifies with the verifier key the daemon serves.
+struct SignedCheckpoint {
+    /// The signed note, as the daemon serves it.
+    let note: String
+    let verifierKey: String
+    let origin: String
+    let size: UInt64
+    let root: [UInt8]
+
+    /// Fetches both; nil when the signature does not verify.
+    static func fetch(_ client: LedgerClient) throws -> SignedCheckpoint? {
+        let note = try client.expect(path: "/v1/checkpoint").text
+        let key = try client.expect(path: "/v1/checkpoint/verifier").text.trimmingCharacters(in: .newlines)
+        guard let body = SignedNote.verify(note: note, verifierKey: key), let checkpoint = SignedNote.parseCheckpoint(body) else {
+            return nil
+        }
+        return SignedCheckpoint(note: note, verifierKey: key, origin: checkpoint.origin, size: checkpoint.size, root: checkpoint.root)
+    }
+}
+
 /// `ledgerctl checkpoint`: the signed checkpoint and its verifier key.
 struct CheckpointCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "checkpoint", abstract: "Print the signed checkpoint (C2SP signed note).")
@@ -95,9 +115,7 @@ struct ProveCommand: ParsableCommand {
 
         func run() throws {
             let client = options.client()
-            let key = try client.expect(path: "/v1/checkpoint/verifier").text.trimmingCharacters(in: .newlines)
-            let note = try client.expect(path: "/v1/checkpoint").text
-            guard let body = SignedNote.verify(note: note, verifierKey: key), let checkpoint = SignedNote.parseCheckpoint(body) else {
+            guard let checkpoint = try SignedCheckpoint.fetch(client) else {
                 printError("ledgerctl: the checkpoint's signature does not verify with the verifier key")
                 throw VerifyCommand.failed
             }

@@ -60,9 +60,7 @@ struct VerifyCommand: ParsableCommand {
 
     private func online(kept: String?) throws {
         let client = options.client()
-        let note = try client.expect(path: "/v1/checkpoint").text
-        let key = try client.expect(path: "/v1/checkpoint/verifier").text.trimmingCharacters(in: .newlines)
-        guard let body = SignedNote.verify(note: note, verifierKey: key), let checkpoint = SignedNote.parseCheckpoint(body) else {
+        guard let checkpoint = try SignedCheckpoint.fetch(client) else {
             try conclude(size: 0, root: nil, failure: (nil, "the checkpoint's signature does not verify with the verifier key"))
             return
         }
@@ -91,7 +89,7 @@ struct VerifyCommand: ParsableCommand {
                 size: builder.size, root: builder.root,
                 failure: (seq, reason ?? "the recomputed root differs from the signed checkpoint's root"))
         } else if let kept {
-            let (since, failure) = check(kept: kept, verifierKey: key, size: builder.size, root: builder.root) {
+            let (since, failure) = check(kept: kept, verifierKey: checkpoint.verifierKey, size: builder.size, root: builder.root) {
                 try consistencyProof(client, from: $0, to: $1)
             }
             try conclude(size: builder.size, root: builder.root, since: since, failure: failure)

@@ -209,14 +209,14 @@ struct MerkleTests {
             asked += 1
             return try MerkleTree.consistencyProof(from: m, to: 70, node: lookup)
         }
-        #expect(try MerkleTree.firstDivergence(leaves: signed, size: 70, root: root, proof: proof) == nil)
-        #expect(try MerkleTree.firstDivergence(leaves: Array(signed.prefix(40)), size: 70, root: root, proof: proof) == nil)
+        #expect(try MerkleTree.firstDivergence(leafBytes: signed.flatMap { $0 }, size: 70, root: root, proof: proof) == nil)
+        #expect(try MerkleTree.firstDivergence(leafBytes: signed.prefix(40).flatMap { $0 }, size: 70, root: root, proof: proof) == nil)
         for k in 1...70 {
             var seen = signed
             seen[k - 1] = Reference.leaf(Array("rewritten \(k)".utf8))
             if k < 60 { seen[69] = Reference.leaf(Array("also rewritten".utf8)) }
             asked = 0
-            #expect(try MerkleTree.firstDivergence(leaves: seen, size: 70, root: root, proof: proof) == UInt64(k))
+            #expect(try MerkleTree.firstDivergence(leafBytes: seen.flatMap { $0 }, size: 70, root: root, proof: proof) == UInt64(k))
             #expect(asked <= 8, "\(asked) proofs for 70 leaves")
         }
     }

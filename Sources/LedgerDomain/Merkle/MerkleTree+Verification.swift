@@ -63,15 +63,11 @@ extension MerkleTree {
 }
 
 extension MerkleTree {
-    /// The 1-based position of the first of `leaves` that is not the leaf at that position in a
-    /// signed tree of `size` leaves with root `root` (nil when they all are), found by bisection:
-    /// the first m leaves agree exactly when a consistency proof from m to `size`, given by
-    /// `proof(m)`, verifies against their root and `root`. Asks for about log2(size) proofs.
-    public static func firstDivergence(leaves: [Hash], size: UInt64, root: Hash, proof: (UInt64) throws -> [Hash]) rethrows -> UInt64? {
-        try firstDivergence(leafBytes: leaves.flatMap { $0 }, size: size, root: root, proof: proof)
-    }
-
-    /// `firstDivergence` over leaf hashes laid end to end, 32 bytes each.
+    /// The 1-based position of the first leaf (hashes laid end to end, 32 bytes each) that is
+    /// not the leaf at that position in a signed tree of `size` leaves with root `root` (nil when
+    /// they all are), found by bisection: the first m leaves agree exactly when a consistency
+    /// proof from m to `size`, given by `proof(m)`, verifies against their root and `root`. Asks
+    /// for about log2(size) proofs.
     public static func firstDivergence(leafBytes: [UInt8], size: UInt64, root: Hash, proof: (UInt64) throws -> [Hash]) rethrows -> UInt64? {
         let lookup = inMemory(leafBytes: leafBytes)
         // Every perfect subtree of the leaves is in the lookup, so it never misses.
